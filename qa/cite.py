@@ -1,0 +1,102 @@
+"""Citations are built by code: the corpus line that best supports the answer, quoted exactly."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, Field
+
+from qa.retrieve import Passage
+from qa.store import Store
+
+WORD = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+STOPWORDS = frozenset(
+    """a an the of in on at to for from by with and or but not no is are was were be been being
+    has have had do does did it its this that these those there their they them he she his her
+    as into about after before over under than then so such which who whom whose what when where
+    why how will would can could should may might must shall also any all some more most other
+    said says say according i we you our us your my me one just very up down out off""".split()
+)
+NUMBERS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20",
+    "forty": "40", "first": "1st", "second": "2nd", "third": "3rd", "eighth": "8th",
+}  # fmt: skip
+
+
+class Citation(BaseModel):
+    """A line range of one corpus file and its exact text."""
+
+    file: str = Field(description="Path relative to the corpus root.")
+    start_line: int = Field(description="First cited line, 1-based.")
+    end_line: int = Field(description="Last cited line, 1-based, inclusive.")
+    quote: str = Field(description="Exactly the text of lines start_line..end_line of file.")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word and number tokens, number words mapped to digits."""
+    out = []
+    for token in WORD.findall(text.lower()):
+        token = token.replace("’", "'")
+        if token.endswith("'s"):
+            token = token[:-2]
+        out.append(NUMBERS.get(token, token))
+    return out
+
+
+def content_words(text: str) -> set[str]:
+    """Words that carry meaning: no stopwords."""
+    return {w for w in words(text) if w not in STOPWORDS}
+
+
+def candidate_lines(passages: list[Passage], store: Store) -> list[tuple[int, str, int, str]]:
+    """(rank, file, line number, line text) for every non-blank line of the passages, in order."""
+    seen, out = set(), []
+    for rank, p in enumerate(passages):
+        for number in range(p.start_line, p.end_line + 1):
+            text = store.documents[p.file].lines[number - 1]
+            if text.strip() and (p.file, number) not in seen:
+                seen.add((p.file, number))
+                out.append((rank, p.file, number, text))
+    return out
+
+
+def support(answer: str, question: str, line: str) -> float:
+    """How well one line supports an answer: its answer words, the new ones counting most."""
+    have = content_words(line)
+    asked = content_words(question)
+    score = 0.0
+    for w in content_words(answer):
+        if w in have:
+            score += 0.3 if w in asked else 1.0
+    overlap = len(asked & have) / max(len(asked), 1)
+    return score + 0.5 * overlap
+
+
+def cite(answer: str, question: str, passages: list[Passage], store: Store) -> list[Citation]:
+    """The single line that best supports the answer, or none when no line holds its new words."""
+    new = content_words(answer) - content_words(question)
+    best, best_score = None, 0.0
+    for rank, file, number, text in candidate_lines(passages, store):
+        if new and not new & content_words(text):
+            continue
+        score = support(answer, question, text) - 0.05 * rank
+        if score > best_score:
+            best, best_score = (file, number), score
+    if best is None:
+        return []
+    file, number = best
+    return [
+        Citation(
+            file=file, start_line=number, end_line=number, quote=store.lines(file, number, number)
+        )
+    ]
+
+
+def verify(citation: Citation, store: Store) -> bool:
+    """True when the quote is exactly (or a contiguous part of) the cited lines."""
+    doc = store.documents.get(citation.file)
+    if doc is None or not 1 <= citation.start_line <= citation.end_line <= len(doc.lines):
+        return False
+    text = store.lines(citation.file, citation.start_line, citation.end_line)
+    return bool(citation.quote) and citation.quote in text

@@ -1,0 +1,186 @@
+"""The `qa` command line. Heavy libraries are imported only inside the commands that need them."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from qa.errors import (
+    IndexMissingError,
+    IndexStaleError,
+    InputError,
+    ModelUnavailableError,
+    QAError,
+    SourceNotFoundError,
+)
+from qa.settings import Settings
+
+app = typer.Typer(
+    help="Offline question answering over a folder of articles, with line-exact citations.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+Docs = Annotated[Path | None, typer.Option("--docs", help="Folder of articles [env QA_DOCS].")]
+IndexDir = Annotated[
+    Path | None, typer.Option("--index-dir", help="Index folder [env QA_INDEX_DIR].")
+]
+Model = Annotated[str | None, typer.Option("--model", help="GGUF model path [env QA_MODEL].")]
+EmbedderOpt = Annotated[
+    str | None, typer.Option("--embedder", help="sentence-transformers folder [env QA_EMBEDDER].")
+]
+TopK = Annotated[
+    int | None, typer.Option("--top-k", min=1, max=20, help="Passages given to the model.")
+]
+
+EXIT_CODES = {
+    InputError: 2,
+    SourceNotFoundError: 2,
+    IndexMissingError: 3,
+    IndexStaleError: 3,
+    ModelUnavailableError: 4,
+}
+
+
+def make_settings(**flags: Any) -> Settings:
+    """Settings from the environment, with the flags that were given on top."""
+    try:
+        return Settings(**{k: v for k, v in flags.items() if v is not None})
+    except ValueError as exc:  # pydantic's ValidationError names the bad setting
+        raise InputError(f"invalid setting: {exc}") from exc
+
+
+def note(message: str) -> None:
+    """A line for the person on stderr."""
+    typer.echo(message, err=True)
+
+
+def progress_bar(label: str):
+    """A rich progress callback on a terminal, nothing otherwise."""
+    if not sys.stderr.isatty():
+        return None, None
+    from rich.progress import Progress
+
+    bar = Progress(transient=True, console=_console(err=True))
+    task = bar.add_task(label, total=None)
+
+    def update(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    return bar, update
+
+
+def _console(err: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=err, no_color="NO_COLOR" in os.environ, highlight=False)
+
+
+def load_pipeline(settings: Settings):
+    """The pipeline, building the index first if needed (said on stderr)."""
+    from qa.pipeline import Pipeline
+
+    bar, update = progress_bar("embedding")
+    if bar:
+        bar.start()
+    try:
+        return Pipeline.from_settings(settings, on_build=note, progress=update)
+    finally:
+        if bar:
+            bar.stop()
+
+
+@app.command()
+def index(
+    docs: Docs = None,
+    index_dir: IndexDir = None,
+    embedder: EmbedderOpt = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Re-embed every file.")] = False,
+) -> None:
+    """Build or update the index of the articles (only new and changed files are embedded)."""
+    from qa.embed import SentenceTransformerEmbedder
+    from qa.pipeline import index_now
+
+    settings = make_settings(docs=docs, index_dir=index_dir, embedder=embedder)
+    emb = SentenceTransformerEmbedder(settings.embedder_path(), settings.threads)
+    bar, update = progress_bar("embedding")
+    if bar:
+        bar.start()
+    try:
+        store, report = index_now(settings, emb, rebuild=rebuild, progress=update)
+    finally:
+        if bar:
+            bar.stop()
+    typer.echo(
+        f"indexed {len(store.documents)} files into {settings.index_dir}: {report.summary()}"
+    )
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print the answer object.")] = False,
+    top_k: TopK = None,
+    docs: Docs = None,
+    index_dir: IndexDir = None,
+    model: Model = None,
+    embedder: EmbedderOpt = None,
+) -> None:
+    """Answer one question from the articles, citing file and lines."""
+    settings = make_settings(
+        docs=docs, index_dir=index_dir, model=model, embedder=embedder, top_k=top_k
+    )
+    if not question.strip():
+        raise InputError("the question is empty")
+    pipeline = load_pipeline(settings)
+    answer = pipeline.ask(question)
+    if json_out:
+        typer.echo(answer.model_dump_json(indent=2))
+        return
+    print_answer(answer)
+
+
+def print_answer(answer) -> None:
+    """The answer, then each citation with its quoted lines."""
+    from rich.text import Text
+
+    console = _console()
+    console.print(Text(answer.answer, style="bold"))
+    if answer.abstained:
+        console.print(Text(f"({answer.abstain_reason})", style="dim"))
+        for p in answer.retrieved[:3]:
+            console.print(Text(f"  closest: {p.file}:{p.start_line}-{p.end_line}", style="dim"))
+    for i, c in enumerate(answer.citations, 1):
+        console.print(Text(f"[{i}] {c.file}:{c.start_line}-{c.end_line}", style="cyan"))
+        for line in c.quote.splitlines():
+            console.print(Text(f"    {line}"))
+    console.print(
+        Text(
+            f"{answer.timings_ms.total:.0f} ms (retrieve {answer.timings_ms.retrieve:.0f}, "
+            f"generate {answer.timings_ms.generate:.0f}) · {answer.model}",
+            style="dim",
+        )
+    )
+
+
+def main() -> None:
+    """Entry point: known errors become one line on stderr and an exit code."""
+    logging.basicConfig(level=logging.WARNING, format="warning: %(message)s", stream=sys.stderr)
+    debug = os.environ.get("QA_DEBUG", "") not in ("", "0", "false")
+    try:
+        app()
+    except QAError as exc:
+        if debug:
+            raise
+        note(f"error: {exc}")
+        code = next((c for t, c in EXIT_CODES.items() if isinstance(exc, t)), 1)
+        raise SystemExit(code) from None
+    except KeyboardInterrupt:
+        note("interrupted")
+        raise SystemExit(130) from None

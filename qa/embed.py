@@ -1,0 +1,56 @@
+"""Embedders turn texts into unit vectors; the default wraps a local sentence-transformers model."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from qa.errors import ModelUnavailableError
+
+
+def set_offline() -> None:
+    """Make any hub download impossible in this process."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+class Embedder(Protocol):
+    """Anything that embeds a batch of texts into L2-normalised float32 rows."""
+
+    name: str
+    dim: int
+
+    def embed_batch(self, texts: list[str]) -> np.ndarray: ...
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model loaded from a local folder only."""
+
+    def __init__(self, path: str, threads: int = 2) -> None:
+        set_offline()
+        folder = Path(path)
+        if not path or not folder.is_dir():
+            raise ModelUnavailableError(f"embedder folder {path!r} does not exist")
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(threads)
+        try:
+            self.model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+        except Exception as exc:  # any load failure means the folder is not a usable model
+            raise ModelUnavailableError(f"cannot load embedder from {path!r}: {exc}") from exc
+        self.name = folder.name if folder.name != "model" else folder.parent.name
+        self.dim = int(self.model.get_sentence_embedding_dimension())
+
+    def embed_batch(self, texts: list[str]) -> np.ndarray:
+        """Embed texts as unit vectors."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self.model.encode(
+            texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True
+        )
+        return np.asarray(vectors, dtype=np.float32)

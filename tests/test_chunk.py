@@ -1,0 +1,90 @@
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qa.chunk import chunk_document
+from qa.corpus import Document, decode, split_lines
+
+
+def doc_of(text: str) -> Document:
+    return Document("a.txt", tuple(split_lines(text)), "x")
+
+
+def test_split_lines_counts_like_cat_n():
+    assert split_lines("a\nb") == ["a", "b"]
+    assert split_lines("a\nb\n") == ["a", "b"]
+    assert split_lines("a\r\n\r\nb\r\n") == ["a", "", "b"]
+    assert split_lines("") == []
+    assert split_lines("\n") == [""]
+
+
+def test_decode_bom_bad_bytes_and_binary():
+    assert decode(b"\xef\xbb\xbfhello") == "hello"
+    assert decode(b"caf\xe9 ok") == "caf\ufffd ok"
+    assert decode(b"\x00\x01\x02") is None
+
+
+def test_chunks_keep_line_numbers_and_skip_blank_lines():
+    doc = doc_of("title\n\nfirst para\n\nsecond para\n")
+    chunks = chunk_document(doc, size=12)
+    assert [(c.start_line, c.end_line, c.text) for c in chunks] == [
+        (1, 1, "title"),
+        (3, 3, "first para"),
+        (5, 5, "second para"),
+    ]
+    packed = chunk_document(doc, size=400)
+    assert [(c.start_line, c.end_line) for c in packed] == [(1, 5)]
+    assert packed[0].text == "title\n\nfirst para\n\nsecond para"
+
+
+def test_long_line_is_split_into_pieces_of_that_line():
+    line = " ".join(["word"] * 200)
+    chunks = chunk_document(doc_of(f"short\n{line}\nend"), size=100)
+    middle = [c for c in chunks if c.start_line == 2]
+    assert len(middle) > 5
+    assert all(c.end_line == 2 and c.text in line and len(c.text) <= 100 for c in middle)
+
+
+def test_overlap_repeats_lines_and_terminates():
+    doc = doc_of("\n".join(f"line {i:02d} xxxxxxxxxx" for i in range(10)))
+    chunks = chunk_document(doc, size=60, overlap=1)
+    starts = [c.start_line for c in chunks]
+    assert starts == sorted(starts) and chunks[-1].end_line == 10
+    assert any(a.end_line == b.start_line for a, b in zip(chunks, chunks[1:], strict=False))
+
+
+texts = st.lists(
+    st.one_of(st.just(""), st.just("   "), st.text(st.characters(blacklist_characters="\n\r"))),
+    max_size=30,
+).map("\n".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=texts, size=st.integers(50, 300), overlap=st.integers(0, 3))
+def test_chunks_reproduce_the_file_lines(text, size, overlap):
+    doc = doc_of(text)
+    chunks = chunk_document(doc, size=size, overlap=overlap)
+    covered: dict[int, str] = {}
+    for c in chunks:
+        assert 1 <= c.start_line <= c.end_line <= len(doc.lines)
+        window = "\n".join(doc.lines[c.start_line - 1 : c.end_line])
+        assert c.text in window
+        if c.start_line == c.end_line and len(doc.lines[c.start_line - 1]) > size:
+            continue  # a piece of one long line
+        assert c.text == window
+        for n in range(c.start_line, c.end_line + 1):
+            covered[n] = doc.lines[n - 1]
+    long_lines = {
+        c.start_line
+        for c in chunks
+        if c.text != doc.lines[c.start_line - 1] and c.start_line == c.end_line
+    }
+    for n in long_lines:  # the pieces of a long line give back all of its text, in order
+        pieces = "".join(c.text for c in chunks if c.start_line == c.end_line == n)
+        assert re.sub(r"\s", "", pieces) == re.sub(r"\s", "", doc.lines[n - 1])
+        covered[n] = doc.lines[n - 1]
+    # de-duplicated by overlap, the chunks give back every non-blank line exactly
+    expected = {i + 1: line for i, line in enumerate(doc.lines) if line.strip()}
+    assert {n: t for n, t in covered.items() if t.strip()} == expected
+    assert [c.start_line for c in chunks] == sorted(c.start_line for c in chunks)

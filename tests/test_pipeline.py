@@ -1,0 +1,89 @@
+import pytest
+
+from qa.answer import ABSTAIN_TEXT, Answer
+from qa.cite import Citation, cite, verify
+from qa.errors import InputError
+from qa.pipeline import Token, clean
+
+KINZHAL = "000_0d498ca450f5f7ad.txt"
+
+
+@pytest.mark.parametrize(
+    "raw, cleaned",
+    [
+        ("six", "six"),
+        ("  Six.\nMore text", "Six"),
+        ("Answer: 2018", "2018"),
+        ('Short answer: "Vitali Klitschko" [2]', "Vitali Klitschko"),
+        ("", ""),
+    ],
+)
+def test_clean(raw, cleaned):
+    assert clean(raw) == cleaned
+
+
+def test_answer_cites_the_line_that_holds_it(fake_pipeline):
+    fake_pipeline.generator.enqueue("six")
+    q = "How many Kinzhal missiles did Ukraine say it shot down over Kyiv?"
+    answer = fake_pipeline.ask(q)
+    assert not answer.abstained and answer.answer == "six"
+    assert [(c.file, c.start_line, c.end_line) for c in answer.citations] in (
+        [(KINZHAL, 17, 17)],
+        [(KINZHAL, 19, 19)],
+        [(KINZHAL, 39, 39)],
+    )
+    c = answer.citations[0]
+    lines = (fake_pipeline.settings.docs / c.file).read_text().split("\n")
+    assert c.quote == lines[c.start_line - 1]
+    # the prompt came from prompts/ and carries the passages and the question
+    user = fake_pipeline.generator.history[0][1]["content"]
+    assert q in user and "Kinzhal" in user
+
+
+def test_unsupported_reply_abstains(fake_pipeline):
+    fake_pipeline.generator.enqueue("Khormov Zzyzx")
+    answer = fake_pipeline.ask("Who is the mayor of Kyiv?")
+    assert answer.abstained and answer.citations == [] and answer.answer == ABSTAIN_TEXT
+    assert answer.abstain_reason and answer.retrieved
+
+
+def test_not_stated_abstains(fake_pipeline):
+    fake_pipeline.generator.enqueue("not stated")
+    answer = fake_pipeline.ask("What is the capital of France?")
+    assert answer.abstained and "no answer" in answer.abstain_reason
+
+
+def test_low_similarity_abstains_without_generating(fake_pipeline):
+    fake_pipeline.settings.min_score = 0.99
+    answer = fake_pipeline.ask("zebra quantum violin")
+    assert answer.abstained and fake_pipeline.generator.history == []
+
+
+@pytest.mark.parametrize("question", ["", "   \n", "x" * 2001])
+def test_bad_questions_are_input_errors(fake_pipeline, question):
+    with pytest.raises(InputError):
+        fake_pipeline.ask(question)
+
+
+def test_stream_yields_tokens_then_answer(fake_pipeline):
+    fake_pipeline.generator.enqueue("Vitali Klitschko")
+    events = list(fake_pipeline.ask_stream("Who is the mayor of Kyiv?"))
+    assert all(isinstance(e, Token) for e in events[:-1]) and len(events) > 1
+    assert isinstance(events[-1], Answer)
+    assert "".join(e.text for e in events[:-1]).strip() == "Vitali Klitschko"
+
+
+def test_citation_table(fake_pipeline):
+    store = fake_pipeline.store
+    passages = fake_pipeline.search("mayor of Kyiv debris zoo", 3)
+    cited = cite("Vitali Klitschko", "Who is the mayor of Kyiv?", passages, store)
+    assert [(c.file, c.start_line) for c in cited] == [(KINZHAL, 31)]
+    # words found nowhere in the passages: no citation at all
+    assert cite("Khormov", "Who is the mayor?", passages, store) == []
+    good = Citation(file=KINZHAL, start_line=31, end_line=31, quote=store.lines(KINZHAL, 31, 31))
+    assert verify(good, store)
+    assert verify(good.model_copy(update={"quote": "injuring three people"}), store)
+    assert not verify(good.model_copy(update={"quote": "invented words"}), store)
+    assert not verify(good.model_copy(update={"start_line": 0}), store)
+    assert not verify(good.model_copy(update={"end_line": 999}), store)
+    assert not verify(good.model_copy(update={"file": "../etc/passwd"}), store)

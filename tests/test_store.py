@@ -1,0 +1,112 @@
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import FakeEmbedder
+
+from qa.errors import IndexMissingError, IndexStaleError
+from qa.settings import Settings
+from qa.store import build_index, load_store
+
+
+def test_round_trip_keeps_chunks_vectors_and_lines(settings):
+    emb = FakeEmbedder()
+    store, report = build_index(settings, emb)
+    assert len(report.added) == 5 and report.embedded == len(store.chunks) > 5
+    loaded = load_store(settings.index_dir, settings.index_fingerprint(emb.name, emb.dim))
+    assert [c.model_dump() for c in loaded.chunks] == [c.model_dump() for c in store.chunks]
+    assert (loaded.vectors == store.vectors).all()
+    for f in settings.docs.iterdir():
+        assert "\n".join(loaded.documents[f.name].lines) + "\n" == f.read_text() or (
+            "\n".join(loaded.documents[f.name].lines) == f.read_text()
+        )
+    assert loaded.manifest["files"][f.name]
+    assert loaded.manifest["chunk_size"] == settings.chunk_size
+
+
+def test_incremental_update_embeds_only_changes(settings):
+    emb = FakeEmbedder()
+    build_index(settings, emb)
+    files = sorted(settings.docs.iterdir())
+    files[0].write_text(files[0].read_text() + "\nA new closing line.\n")
+    files[1].unlink()
+    (settings.docs / "new.md").write_text("# New\n\nFresh text about something.\n")
+    emb.calls.clear()
+    store, report = build_index(settings, emb)
+    assert report.changed == [files[0].name]
+    assert report.removed == [files[1].name]
+    assert report.added == ["new.md"]
+    assert len(report.unchanged) == 3
+    embedded = [t for call in emb.calls for t in call]
+    assert all(
+        t in {c.text for c in store.chunks if c.file in (files[0].name, "new.md")} for t in embedded
+    )
+    assert files[1].name not in store.documents and "new.md" in store.documents
+    _, again = build_index(settings, emb)
+    assert again.embedded == 0 and len(again.unchanged) == 5
+
+
+def test_changed_settings_are_detected_and_rebuilt(settings):
+    emb = FakeEmbedder()
+    build_index(settings, emb)
+    other = settings.model_copy(update={"chunk_size": 120})
+    with pytest.raises(IndexStaleError):
+        load_store(other.index_dir, other.index_fingerprint(emb.name, emb.dim))
+    store, report = build_index(other, emb)
+    assert report.rebuilt and report.embedded == len(store.chunks)
+    assert store.manifest["chunk_size"] == 120
+
+
+def test_missing_and_corrupt_index(settings):
+    with pytest.raises(IndexMissingError, match="qa index"):
+        load_store(settings.index_dir)
+    build_index(settings, FakeEmbedder())
+    (settings.index_dir / "current" / "chunks.jsonl").write_text("{broken\n")
+    with pytest.raises(IndexMissingError, match="--rebuild"):
+        load_store(settings.index_dir)
+
+
+def test_binary_and_odd_files(settings):
+    (settings.docs / "blob.txt").write_bytes(b"\x00\x01binary")
+    (settings.docs / "crlf.txt").write_bytes(b"\xef\xbb\xbfTitle\r\n\r\nbody \xff line\r\nlast")
+    (settings.docs / "ignored.pdf").write_bytes(b"%PDF")
+    store, _ = build_index(settings, FakeEmbedder())
+    assert "blob.txt" not in store.documents and "ignored.pdf" not in store.documents
+    assert store.documents["crlf.txt"].lines == ("Title", "", "body \ufffd line", "last")
+
+
+def test_killed_build_leaves_previous_index_loadable(settings, tmp_path):
+    """kill -9 a real build process at random moments; the old index must still load."""
+    emb = FakeEmbedder()
+    small = Settings(docs=settings.docs, index_dir=settings.index_dir, chunk_size=50)
+    build_index(small, emb)
+    before = load_store(small.index_dir)
+    for i in range(20):  # more text, so the build takes a while
+        (settings.docs / f"extra{i}.txt").write_text(
+            "\n\n".join(f"para {j} " * 8 for j in range(40))
+        )
+    script = Path(__file__).parent / "slow_build.py"
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).parent.parent))
+    rng = random.Random(7)
+    for _ in range(4):
+        proc = subprocess.Popen(
+            [sys.executable, str(script), str(small.docs), str(small.index_dir)],
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+        assert proc.stdout.readline().strip() == b"start"
+        time.sleep(rng.uniform(0.05, 1.5))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        after = load_store(small.index_dir)
+        assert len(after.chunks) in (len(before.chunks), len(after.vectors))
+        assert after.vectors.shape[0] == len(after.chunks)
+    # and a later build cleans up and completes
+    store, _ = build_index(small, emb)
+    assert "extra0.txt" in store.documents
+    assert len(list(small.index_dir.glob("build-*"))) == 1
