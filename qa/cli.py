@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -144,6 +145,87 @@ def ask(
         typer.echo(answer.model_dump_json(indent=2))
         return
     print_answer(answer)
+
+
+THRESHOLDS = {
+    "min_accuracy": ("accuracy", 1),
+    "min_abstention": ("abstention_accuracy", 1),
+    "min_citation_precision": ("citation_precision", 1),
+    "min_citation_recall": ("citation_recall", 1),
+    "max_wrongful_abstention": ("wrongful_abstention", -1),
+}
+
+
+@app.command("eval")
+def eval_(
+    gold: Annotated[Path, typer.Argument(help="Gold questions, JSON Lines.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the full report as JSON.")
+    ] = None,
+    md: Annotated[Path | None, typer.Option("--markdown", help="Write a Markdown report.")] = None,
+    min_accuracy: Annotated[float | None, typer.Option(help="Fail below this accuracy.")] = None,
+    min_abstention: Annotated[
+        float | None, typer.Option(help="Fail below this abstention accuracy.")
+    ] = None,
+    min_citation_precision: Annotated[float | None, typer.Option()] = None,
+    min_citation_recall: Annotated[float | None, typer.Option()] = None,
+    max_wrongful_abstention: Annotated[float | None, typer.Option()] = None,
+    top_k: TopK = None,
+    docs: Docs = None,
+    index_dir: IndexDir = None,
+    model: Model = None,
+    embedder: EmbedderOpt = None,
+) -> None:
+    """Score the pipeline against a gold Q&A file and print the metrics."""
+    from rich.progress import Progress
+
+    from qa.evaluate import evaluate, load_gold, markdown
+
+    items = load_gold(gold)
+    settings = make_settings(
+        docs=docs, index_dir=index_dir, model=model, embedder=embedder, top_k=top_k
+    )
+    pipeline = load_pipeline(settings)
+    with Progress(console=_console(err=True), disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("asking", total=len(items))
+        report = evaluate(pipeline.ask, items, settings.docs, on_row=lambda _: bar.advance(task))
+    report["gold"], report["model"] = str(gold), pipeline.generator.name
+    print_report(report)
+    if out:
+        out.write_text(json.dumps(report, indent=2))
+    if md:
+        md.write_text(markdown(report, f"qa eval {gold.name} ({pipeline.generator.name})"))
+    limits = {
+        "min_accuracy": min_accuracy,
+        "min_abstention": min_abstention,
+        "min_citation_precision": min_citation_precision,
+        "min_citation_recall": min_citation_recall,
+        "max_wrongful_abstention": max_wrongful_abstention,
+    }
+    failed = []
+    for name, limit in limits.items():
+        key, sign = THRESHOLDS[name]
+        value = report["overall"][key]
+        if limit is not None and (value is None or sign * (value - limit) < 0):
+            failed.append(f"{key} {value} vs {name.replace('_', '-')} {limit}")
+    if failed:
+        note("below threshold: " + "; ".join(failed))
+        raise typer.Exit(1)
+
+
+def print_report(report: dict) -> None:
+    """The summary table: overall and per kind."""
+    from rich.table import Table
+
+    groups = {"overall": report["overall"], **report["by_kind"]}
+    table = Table(title=f"qa eval {report.get('gold', '')}")
+    table.add_column("metric")
+    for name in groups:
+        table.add_column(name, justify="right")
+    for key in report["overall"]:
+        values = [g.get(key) for g in groups.values()]
+        table.add_row(key, *("—" if v is None else str(v) for v in values))
+    _console().print(table)
 
 
 def print_answer(answer) -> None:

@@ -16,6 +16,8 @@ def set_offline() -> None:
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 class Embedder(Protocol):
@@ -36,7 +38,10 @@ class SentenceTransformerEmbedder:
         if not path or not folder.is_dir():
             raise ModelUnavailableError(f"embedder folder {path!r} does not exist")
         import torch
+        import transformers
         from sentence_transformers import SentenceTransformer
+
+        transformers.utils.logging.disable_progress_bar()
 
         torch.set_num_threads(threads)
         try:
@@ -44,7 +49,10 @@ class SentenceTransformerEmbedder:
         except Exception as exc:  # any load failure means the folder is not a usable model
             raise ModelUnavailableError(f"cannot load embedder from {path!r}: {exc}") from exc
         self.name = folder.name if folder.name != "model" else folder.parent.name
-        self.dim = int(self.model.get_sentence_embedding_dimension())
+        get_dim = getattr(self.model, "get_embedding_dimension", None) or (
+            self.model.get_sentence_embedding_dimension
+        )
+        self.dim = int(get_dim())
 
     def embed_batch(self, texts: list[str]) -> np.ndarray:
         """Embed texts as unit vectors."""

@@ -34,11 +34,28 @@ class Token:
     text: str
 
 
-def clean(raw: str) -> str:
-    """The reply a person reads: first line, no label, no trailing punctuation or quotes."""
+COPULA = re.compile(r"\b(?:is|was|are|were|of|as|by|in|to)\s+", re.IGNORECASE)
+
+
+def drop_echo(text: str, question: str) -> str:
+    """Cut a restated question off the front of a reply: 'The mayor of Kyiv is X' -> 'X'."""
+    asked = content_words(question) | {"answer", "article", "articles"}
+    best = text
+    for match in COPULA.finditer(text):
+        head, tail = text[: match.start()], text[match.end() :]
+        head_words = content_words(head)
+        if head_words and head_words <= asked and content_words(tail) - asked:
+            best = tail.strip()  # the longest echoed head wins
+    return best
+
+
+def clean(raw: str, question: str = "") -> str:
+    """The reply a person reads: first line, no label or echo, no trailing punctuation."""
     text = raw.strip().splitlines()[0] if raw.strip() else ""
-    text = re.sub(r"^(short answer|answer)\s*:\s*", "", text, flags=re.IGNORECASE)
+    text = text.lstrip("-*• ").strip()
+    text = re.sub(r"^(short answer|the answer is|answer)\s*:?\s*", "", text, flags=re.IGNORECASE)
     text = re.sub(r"\[\d+\]", "", text)
+    text = drop_echo(text, question) if question else text
     return text.strip().strip("\"'“”").rstrip(" .;,").strip()
 
 
@@ -49,7 +66,7 @@ def format_passages(passages: list[Passage], store: Store) -> str:
         for number in range(p.start_line, p.end_line + 1):
             line = store.documents[p.file].lines[number - 1].strip()
             if line:
-                out.append(f"- {line}")
+                out.append(line)
     return "\n".join(out)
 
 
@@ -158,7 +175,7 @@ class Pipeline:
 
     def _decide(self, result: Answer, question: str, passages: list[Passage]) -> None:
         """Turn the raw reply into an answer with citations, or an abstention with a reason."""
-        text = clean(result.raw_answer)
+        text = clean(result.raw_answer, question)
         if not text or NOT_STATED.match(text):
             result.abstain_reason = "the model found no answer in the passages"
             return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 from pydantic import BaseModel, Field
 
@@ -9,6 +11,7 @@ from qa.embed import Embedder
 from qa.store import Store
 
 RRF_K = 60
+logging.getLogger("bm25s").setLevel(logging.ERROR)
 
 
 class Passage(BaseModel):
