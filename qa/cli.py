@@ -147,6 +147,24 @@ def ask(
     print_answer(answer)
 
 
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address [env QA_HOST].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [env QA_PORT].")] = None,
+    docs: Docs = None,
+    index_dir: IndexDir = None,
+    model: Model = None,
+    embedder: EmbedderOpt = None,
+) -> None:
+    """Serve the HTTP API (and the page at /), loading models and index once."""
+    from qa.server import serve as run
+
+    settings = make_settings(
+        host=host, port=port, docs=docs, index_dir=index_dir, model=model, embedder=embedder
+    )
+    run(settings)
+
+
 THRESHOLDS = {
     "min_accuracy": ("accuracy", 1),
     "min_abstention": ("abstention_accuracy", 1),

@@ -31,6 +31,7 @@ class Generator(Protocol):
         max_tokens: int,
         stats: GenerationStats | None = None,
         should_stop: Callable[[], bool] | None = None,
+        stop: list[str] | None = None,
     ) -> Iterator[str]: ...
 
 
@@ -63,11 +64,16 @@ class LlamaGenerator:
         max_tokens: int,
         stats: GenerationStats | None = None,
         should_stop: Callable[[], bool] | None = None,
+        stop: list[str] | None = None,
     ) -> Iterator[str]:
         """Yield the reply piece by piece, greedily; stops early when should_stop() is true."""
         with self.lock:
             chunks = self.llm.create_chat_completion(
-                messages=messages, max_tokens=max_tokens, temperature=0.0, stream=True
+                messages=messages,
+                max_tokens=max_tokens,
+                temperature=0.0,
+                stream=True,
+                stop=stop or None,
             )
             try:
                 for chunk in chunks:

@@ -161,7 +161,7 @@ class Pipeline:
             raw = []
             gen_start = time.perf_counter()
             for piece in self.generator.stream(
-                messages, self.settings.max_tokens, stats, should_stop
+                messages, self.settings.max_tokens, stats, should_stop, stop=["\n"]
             ):
                 raw.append(piece)
                 yield Token(piece)

@@ -65,6 +65,17 @@ class Settings(BaseSettings):
     seed: int = Field(0, description="Sampling seed (generation is greedy).")
     max_question_chars: int = Field(2000, ge=1, description="Longest question accepted.")
     debug: bool = Field(False, description="Show tracebacks instead of one-line errors.")
+    host: str = Field("127.0.0.1", description="Address `qa serve` binds to.")
+    port: int = Field(8000, ge=0, le=65535, description="Port `qa serve` listens on.")
+    max_queue: int = Field(
+        16, ge=0, le=10000, description="Requests that may wait for the model; past it, 503."
+    )
+    request_timeout: float = Field(
+        60.0, gt=0, description="Seconds a request may take, waiting included; past it, 504."
+    )
+    max_body_bytes: int = Field(16384, ge=256, description="Largest request body accepted.")
+    api_key: str = Field("", description="When set, every route but /health needs this bearer key.")
+    log_questions: bool = Field(False, description="Log question text at INFO.")
 
     def model_path(self) -> str:
         """The GGUF to load."""

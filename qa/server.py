@@ -1,0 +1,392 @@
+"""The HTTP service: FastAPI routes over one Pipeline, with the model serialised and bounded."""
+
+import asyncio
+import hmac
+import json
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from qa.answer import Answer
+from qa.errors import (
+    BusyError,
+    IndexStaleError,
+    InputError,
+    ModelUnavailableError,
+    QAError,
+    SourceNotFoundError,
+)
+from qa.pipeline import Pipeline, Token
+from qa.retrieve import Passage
+from qa.settings import Settings
+
+log = logging.getLogger("qa.server")
+EXAMPLE_QUESTION = "How many Kinzhal missiles did Ukraine say it shot down over Kyiv?"
+
+
+class AskRequest(BaseModel):
+    """A question for /ask."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"question": EXAMPLE_QUESTION}]}
+    )
+
+    question: StrictStr = Field(description="The question, in plain words.")
+    top_k: StrictInt | None = Field(None, ge=1, le=20, description="Passages given to the model.")
+    stream: StrictBool = Field(False, description="Answer as Server-Sent Events.")
+
+
+class SourceLine(BaseModel):
+    """One numbered line of an article."""
+
+    number: int
+    text: str
+
+
+class Source(BaseModel):
+    """Lines of one corpus file."""
+
+    file: str
+    title: str
+    total_lines: int
+    start: int
+    end: int
+    lines: list[SourceLine]
+
+
+class Article(BaseModel):
+    """An indexed article."""
+
+    file: str
+    title: str
+    lines: int
+
+
+class Health(BaseModel):
+    """Whether the service is ready, and what it serves."""
+
+    status: str
+    model: str
+    embedder: str
+    files: int
+    chunks: int
+    index_built_at: str
+
+
+STATUS = {
+    InputError: 400,
+    SourceNotFoundError: 404,
+    IndexStaleError: 409,
+    BusyError: 503,
+    ModelUnavailableError: 503,
+}
+
+
+def error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
+    """The one error body every route uses."""
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+class ModelGate:
+    """Admits requests to the model one at a time, with a bounded number waiting."""
+
+    def __init__(self, max_queue: int) -> None:
+        self.lock = asyncio.Lock()
+        self.max_queue = max_queue
+        self.waiting = 0
+
+    @asynccontextmanager
+    async def hold(self, deadline: float) -> AsyncIterator[float]:
+        """Wait for the model (yields the wait in ms); BusyError when the queue is full."""
+        if self.lock.locked() and self.waiting >= self.max_queue:
+            raise BusyError("the model is busy and the queue is full; retry shortly")
+        self.waiting += 1
+        started = time.monotonic()
+        try:
+            await asyncio.wait_for(self.lock.acquire(), max(deadline - time.monotonic(), 0.001))
+        except TimeoutError:
+            raise TimeoutError("timed out waiting for the model") from None
+        finally:
+            self.waiting -= 1
+        try:
+            yield (time.monotonic() - started) * 1000
+        finally:
+            self.lock.release()
+
+
+class BodyLimit:
+    """Refuses bodies over a byte limit before anything parses them (413)."""
+
+    def __init__(self, app, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            return await error(413, f"request body over {self.limit} bytes")(scope, receive, send)
+        seen = 0
+
+        async def limited():
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except BodyTooLarge:
+            await error(413, f"request body over {self.limit} bytes")(scope, receive, send)
+
+
+class BodyTooLarge(Exception):
+    """Raised inside BodyLimit's receive."""
+
+
+def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
+    """The app; loads the pipeline at start-up unless one is given (tests inject one)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if app.state.pipeline is None:
+            app.state.pipeline = await run_in_threadpool(
+                Pipeline.from_settings, settings, lambda m: log.warning("%s", m)
+            )
+        yield
+
+    app = FastAPI(
+        title="qa",
+        version="0.1.0",
+        description="Answers from a folder of articles, citing file and lines.",
+        lifespan=lifespan,
+    )
+    app.state.pipeline = pipeline
+    app.state.settings = settings
+    app.state.gate = ModelGate(settings.max_queue)
+    add_middleware(app, settings)
+    add_error_handlers(app)
+    add_routes(app, settings)
+    return app
+
+
+def add_middleware(app: FastAPI, settings: Settings) -> None:
+    """Access log, API key, body limit."""
+
+    @app.middleware("http")
+    async def access(request: Request, call_next):
+        started = time.perf_counter()
+        request.state.queue_ms = 0.0
+        path = request.url.path
+        public = path in ("/health", "/") or path.startswith("/static/")
+        if settings.api_key and not public:
+            header = request.headers.get("authorization", "")
+            given = header[7:] if header.lower().startswith("bearer ") else ""
+            if not hmac.compare_digest(given.encode(), settings.api_key.encode()):
+                response = error(401, "missing or wrong API key", {"WWW-Authenticate": "Bearer"})
+                _log(request, response.status_code, started)
+                return response
+        response = await call_next(request)
+        _log(request, response.status_code, started)
+        return response
+
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+
+
+def _log(request: Request, status: int, started: float) -> None:
+    log.info(
+        "%s %s %d %.0fms queue=%.0fms",
+        request.method,
+        request.url.path,
+        status,
+        (time.perf_counter() - started) * 1000,
+        getattr(request.state, "queue_ms", 0.0),
+    )
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    """Known errors by type; validation errors in words; anything else a plain 500."""
+
+    @app.exception_handler(QAError)
+    async def qa_error(request: Request, exc: QAError):
+        status = next((s for t, s in STATUS.items() if isinstance(exc, t)), 500)
+        headers = {"Retry-After": "2"} if status == 503 else None
+        return error(status, str(exc), headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        return error(exc.status_code, str(exc.detail), getattr(exc, "headers", None))
+
+    @app.exception_handler(TimeoutError)
+    async def timeout(request: Request, exc: TimeoutError):
+        return error(504, str(exc) or "the request took too long")
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        problems = []
+        for e in exc.errors():
+            where = ".".join(str(p) for p in e.get("loc", ()) if p != "body")
+            if e.get("type") == "json_invalid":
+                problems.append("the body is not valid JSON")
+            else:
+                problems.append(f"{where or 'body'}: {e.get('msg', 'invalid')}")
+        return error(422, "; ".join(problems) or "invalid request")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):
+        log.exception("unexpected error on %s", request.url.path)
+        return error(500, "internal error")
+
+
+def add_routes(app: FastAPI, settings: Settings) -> None:
+    """The routes."""
+
+    def pipe() -> Pipeline:
+        return app.state.pipeline
+
+    @app.get("/health", response_model=Health)
+    async def health() -> Health:
+        """Ready or not, and what is loaded."""
+        p = pipe()
+        return Health(
+            status="ready",
+            model=p.generator.name,
+            embedder=p.embedder.name,
+            files=len(p.store.documents),
+            chunks=len(p.store.chunks),
+            index_built_at=p.store.manifest.get("built_at", ""),
+        )
+
+    @app.post(
+        "/ask",
+        response_model=Answer,
+        responses={
+            200: {"content": {"text/event-stream": {}}, "description": "Answer, or SSE"},
+            400: {"description": "Bad question"},
+            503: {"description": "Queue full"},
+            504: {"description": "Timed out"},
+        },
+    )
+    async def ask(body: AskRequest, request: Request):
+        """Answer a question with citations; with "stream": true, as Server-Sent Events."""
+        p = pipe()
+        question = p.check_question(body.question)
+        deadline = time.monotonic() + settings.request_timeout
+        if body.stream:
+            return await stream_answer(app, request, question, body.top_k, deadline)
+        if settings.log_questions:
+            log.info("question: %s", question)
+        async with app.state.gate.hold(deadline) as waited:
+            request.state.queue_ms = waited
+            answer = await run_in_threadpool(
+                p.ask, question, body.top_k, should_stop=lambda: time.monotonic() > deadline
+            )
+        if time.monotonic() > deadline:
+            raise TimeoutError("the answer took longer than the request time limit")
+        return answer
+
+    @app.get("/search", response_model=list[Passage])
+    async def search(
+        q: Annotated[str, Query(min_length=1, max_length=settings.max_question_chars)],
+        k: Annotated[int, Query(ge=1, le=50)] = 5,
+    ) -> list[Passage]:
+        """Retrieval only: the k passages closest to q."""
+        return await run_in_threadpool(pipe().search, q, k)
+
+    @app.get("/articles", response_model=list[Article])
+    async def articles() -> list[Article]:
+        """The indexed articles."""
+        docs = pipe().store.documents.values()
+        return [Article(file=d.file, title=d.title, lines=len(d.lines)) for d in docs]
+
+    @app.get("/sources/{file:path}", response_model=Source)
+    async def sources(
+        file: str,
+        start: Annotated[int | None, Query(ge=1)] = None,
+        end: Annotated[int | None, Query(ge=1)] = None,
+    ) -> Source:
+        """Lines start..end of one indexed article (all of it by default)."""
+        doc = pipe().store.documents.get(file)
+        if doc is None:
+            raise SourceNotFoundError(f"no such article: {file!r}")
+        total = len(doc.lines)
+        first, last = start or 1, min(end or total, total)
+        if first > max(total, 1) or first > last:
+            raise InputError(f"no lines {first}-{end or total} in {file} ({total} lines)")
+        lines = [SourceLine(number=n, text=doc.lines[n - 1]) for n in range(first, last + 1)]
+        return Source(
+            file=file, title=doc.title, total_lines=total, start=first, end=last, lines=lines
+        )
+
+
+async def stream_answer(
+    app: FastAPI, request: Request, question: str, top_k: int | None, deadline: float
+):
+    """SSE: `token` events as the model writes, then `answer`, then `done`."""
+    from sse_starlette.sse import EventSourceResponse
+
+    gate: ModelGate = app.state.gate
+    if gate.lock.locked() and gate.waiting >= gate.max_queue:
+        raise BusyError("the model is busy and the queue is full; retry shortly")
+    p: Pipeline = app.state.pipeline
+    stop = threading.Event()
+
+    async def events():
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue = asyncio.Queue()
+
+        def produce():
+            try:
+                for event in p.ask_stream(
+                    question,
+                    top_k,
+                    should_stop=lambda: stop.is_set() or time.monotonic() > deadline,
+                ):
+                    loop.call_soon_threadsafe(queue.put_nowait, event)
+            except Exception as exc:  # delivered to the client as an error event
+                loop.call_soon_threadsafe(queue.put_nowait, exc)
+            finally:
+                loop.call_soon_threadsafe(queue.put_nowait, None)
+
+        try:
+            async with gate.hold(deadline) as waited:
+                request.state.queue_ms = waited
+                worker = loop.run_in_executor(None, produce)
+                while (event := await queue.get()) is not None:
+                    if isinstance(event, Token):
+                        yield {"event": "token", "data": json.dumps({"text": event.text})}
+                    elif isinstance(event, Answer):
+                        yield {"event": "answer", "data": event.model_dump_json()}
+                    else:
+                        yield {"event": "error", "data": json.dumps({"error": str(event)})}
+                await worker
+            if time.monotonic() > deadline:
+                yield {"event": "error", "data": json.dumps({"error": "timed out"})}
+            yield {"event": "done", "data": "{}"}
+        except (BusyError, TimeoutError) as exc:
+            yield {"event": "error", "data": json.dumps({"error": str(exc)})}
+        finally:
+            stop.set()  # a client that went away stops the generation
+
+    return EventSourceResponse(events(), ping=15)
+
+
+def serve(settings: Settings) -> None:
+    """Run the app under uvicorn."""
+    import uvicorn
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app = create_app(settings)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
