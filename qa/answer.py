@@ -29,6 +29,11 @@ class Answer(BaseModel):
     timings_ms: Timings = Field(description="Time spent per stage.")
     model: str = Field(description="The model that wrote the answer.")
     raw_answer: str = Field("", description="The model's reply before cleaning.")
+    answered_by: str = Field(
+        "",
+        description="'model' when the model wrote or chose the answer, 'spans' when the span "
+        "finder's best typed candidate was taken without the model.",
+    )
     abstain_reason: str = Field("", description="Why the answer abstained, when it did.")
     search_question: str = Field("", description="The question used for retrieval, if rewritten.")
     prompt_tokens: int = Field(0, description="Tokens in the prompt.")

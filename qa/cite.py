@@ -6,7 +6,6 @@ import re
 
 from pydantic import BaseModel, Field
 
-from qa.retrieve import Passage
 from qa.store import Store
 
 WORD = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
@@ -49,18 +48,6 @@ def content_words(text: str) -> set[str]:
     return {w for w in words(text) if w not in STOPWORDS}
 
 
-def candidate_lines(passages: list[Passage], store: Store) -> list[tuple[int, str, int, str]]:
-    """(rank, file, line number, line text) for every non-blank line of the passages, in order."""
-    seen, out = set(), []
-    for rank, p in enumerate(passages):
-        for number in range(p.start_line, p.end_line + 1):
-            text = store.documents[p.file].lines[number - 1]
-            if text.strip() and (p.file, number) not in seen:
-                seen.add((p.file, number))
-                out.append((rank, p.file, number, text))
-    return out
-
-
 def support(answer: str, question: str, line: str) -> float:
     """How well one line supports an answer: its answer words, the new ones counting most."""
     have = content_words(line)
@@ -73,11 +60,14 @@ def support(answer: str, question: str, line: str) -> float:
     return score + 0.5 * overlap
 
 
-def cite(answer: str, question: str, passages: list[Passage], store: Store) -> list[Citation]:
-    """The single line that best supports the answer, or none when no line holds its new words."""
+def cite(
+    answer: str, question: str, lines: list[tuple[str, int, str]], store: Store
+) -> list[Citation]:
+    """The line (of `lines`, best first) that best supports the answer; none if no line holds its
+    new words."""
     new = content_words(answer) - content_words(question)
     best, best_score = None, 0.0
-    for rank, file, number, text in candidate_lines(passages, store):
+    for rank, (file, number, text) in enumerate(lines):
         if new and not new & content_words(text):
             continue
         score = support(answer, question, text) - 0.05 * rank
@@ -85,12 +75,14 @@ def cite(answer: str, question: str, passages: list[Passage], store: Store) -> l
             best, best_score = (file, number), score
     if best is None:
         return []
-    file, number = best
-    return [
-        Citation(
-            file=file, start_line=number, end_line=number, quote=store.lines(file, number, number)
-        )
-    ]
+    return [line_citation(store, *best)]
+
+
+def line_citation(store: Store, file: str, number: int) -> Citation:
+    """A one-line citation quoted from the stored corpus."""
+    return Citation(
+        file=file, start_line=number, end_line=number, quote=store.lines(file, number, number)
+    )
 
 
 def verify(citation: Citation, store: Store) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -20,6 +21,14 @@ class GenerationStats:
     completion_tokens: int = 0
 
 
+def choice_grammar(choices: list[str]):
+    """A llama.cpp grammar that lets the model write exactly one of the choices."""
+    from llama_cpp import LlamaGrammar
+
+    alternatives = " | ".join(json.dumps(c, ensure_ascii=False) for c in choices)
+    return LlamaGrammar.from_string(f"root ::= {alternatives}", verbose=False)
+
+
 class Generator(Protocol):
     """Anything that streams a reply to chat messages."""
 
@@ -32,6 +41,7 @@ class Generator(Protocol):
         stats: GenerationStats | None = None,
         should_stop: Callable[[], bool] | None = None,
         stop: list[str] | None = None,
+        choices: list[str] | None = None,
     ) -> Iterator[str]: ...
 
 
@@ -65,8 +75,10 @@ class LlamaGenerator:
         stats: GenerationStats | None = None,
         should_stop: Callable[[], bool] | None = None,
         stop: list[str] | None = None,
+        choices: list[str] | None = None,
     ) -> Iterator[str]:
         """Yield the reply piece by piece, greedily; stops early when should_stop() is true."""
+        grammar = choice_grammar(choices) if choices else None
         with self.lock:
             chunks = self.llm.create_chat_completion(
                 messages=messages,
@@ -74,6 +86,7 @@ class LlamaGenerator:
                 temperature=0.0,
                 stream=True,
                 stop=stop or None,
+                grammar=grammar,
             )
             try:
                 for chunk in chunks:

@@ -9,11 +9,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from qa.answer import ABSTAIN_TEXT, Answer, Timings
-from qa.cite import cite, content_words
+from qa.cite import cite, content_words, line_citation
 from qa.embed import Embedder, SentenceTransformerEmbedder
 from qa.errors import IndexMissingError, IndexStaleError, InputError
 from qa.generate import GenerationStats, Generator, LlamaGenerator
 from qa.prompt import load_prompts
+from qa.read import Line, Reader, answer_type, best_spans
 from qa.retrieve import Passage, Retriever
 from qa.settings import Settings
 from qa.store import BuildReport, Progress, Store, build_index, load_store
@@ -59,17 +60,6 @@ def clean(raw: str, question: str = "") -> str:
     return text.strip().strip("\"'“”").rstrip(" .;,").strip()
 
 
-def format_passages(passages: list[Passage], store: Store) -> str:
-    """Each non-blank line of the passages on its own line, article by article."""
-    out = []
-    for p in passages:
-        for number in range(p.start_line, p.end_line + 1):
-            line = store.documents[p.file].lines[number - 1].strip()
-            if line:
-                out.append(line)
-    return "\n".join(out)
-
-
 class Pipeline:
     """Loaded models, index and prompts; ask() turns a question into an Answer."""
 
@@ -82,6 +72,7 @@ class Pipeline:
         self.generator = generator
         self.prompts = load_prompts(settings.prompts_dir)
         self.retriever = Retriever(store, embedder, settings.hybrid)
+        self.reader = Reader(store, embedder)
 
     @classmethod
     def from_settings(
@@ -145,44 +136,69 @@ class Pipeline:
             model=self.generator.name,
             search_question=query if query != question else "",
         )
-        if not passages or max(p.score for p in passages) < self.settings.min_score:
+        lines = self.reader.rank_lines(query, passages)
+        if not lines or lines[0].dense < self.settings.min_score:
             result.abstain_reason = "no passage is close enough to the question"
         else:
-            stats = GenerationStats()
+            yield from self._read(result, query, lines, should_stop)
+        result.timings_ms.total = round((time.perf_counter() - started) * 1000, 1)
+        yield result
+
+    def _read(
+        self,
+        result: Answer,
+        question: str,
+        lines: list[Line],
+        should_stop: Callable[[], bool] | None,
+    ) -> Iterator[Token]:
+        """Find the answer in the best lines; fill in result (answer, citations or abstention)."""
+        kind = answer_type(question)
+        spans = best_spans(kind, question, lines, self.reader.rarity)
+        choices = list(dict.fromkeys(s.text for s in spans))[: self.settings.max_choices]
+        gen_start = time.perf_counter()
+        if choices and not self.settings.model_chooses:
+            raw = choices[0]
+            result.answered_by = "spans"
+            yield Token(raw)
+        else:
+            context = "\n".join(ln.text.strip() for ln in lines[: self.settings.context_lines])
             messages = [
                 {"role": "system", "content": self.prompts["system"].render()},
                 {
                     "role": "user",
-                    "content": self.prompts["answer"].render(
-                        passages=format_passages(passages, self.store), question=query
-                    ),
+                    "content": self.prompts["answer"].render(passages=context, question=question),
                 },
             ]
-            raw = []
-            gen_start = time.perf_counter()
+            stats = GenerationStats()
+            pieces = []
             for piece in self.generator.stream(
-                messages, self.settings.max_tokens, stats, should_stop, stop=["\n"]
+                messages,
+                self.settings.max_tokens,
+                stats,
+                should_stop,
+                stop=["\n"],
+                choices=choices + ["not stated"] if choices else None,
             ):
-                raw.append(piece)
+                pieces.append(piece)
                 yield Token(piece)
-            result.timings_ms.generate = round((time.perf_counter() - gen_start) * 1000, 1)
-            result.raw_answer = "".join(raw)
+            raw = "".join(pieces)
+            result.answered_by = "model"
             result.prompt_tokens = stats.prompt_tokens
             result.completion_tokens = stats.completion_tokens
-            self._decide(result, query, passages)
-        result.timings_ms.total = round((time.perf_counter() - started) * 1000, 1)
-        yield result
-
-    def _decide(self, result: Answer, question: str, passages: list[Passage]) -> None:
-        """Turn the raw reply into an answer with citations, or an abstention with a reason."""
-        text = clean(result.raw_answer, question)
+        result.timings_ms.generate = round((time.perf_counter() - gen_start) * 1000, 1)
+        result.raw_answer = raw
+        text = clean(raw, question)
         if not text or NOT_STATED.match(text):
             result.abstain_reason = "the model found no answer in the passages"
             return
-        if not content_words(text):
-            result.abstain_reason = "the reply has no content"
-            return
-        citations = cite(text, question, passages, self.store)
+        chosen = next((s for s in spans if s.text == text), None)
+        if chosen is not None:
+            citations = [line_citation(self.store, chosen.line.file, chosen.line.number)]
+        else:
+            near = lines[: self.settings.context_lines + 1]
+            citations = cite(
+                text, question, [(ln.file, ln.number, ln.text) for ln in near], self.store
+            )
         if not citations:
             result.abstain_reason = "no retrieved line supports the reply"
             return

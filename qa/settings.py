@@ -57,9 +57,14 @@ class Settings(BaseSettings):
     retrieve_k: int = Field(10, ge=1, le=50, description="Passages retrieved and reported.")
     hybrid: bool = Field(True, description="Fuse BM25 lexical ranks with dense ranks.")
     min_score: float = Field(
-        0.25, description="Abstain when the best dense similarity is below this (cosine)."
+        0.45, description="Abstain when the best line's cosine similarity is below this."
     )
-    max_tokens: int = Field(48, ge=1, le=1024, description="Most tokens the model may write.")
+    context_lines: int = Field(2, ge=1, le=20, description="Best lines shown to the model.")
+    max_choices: int = Field(4, ge=1, le=20, description="Candidate answers the model picks from.")
+    model_chooses: bool = Field(
+        False, description="Let the model pick among candidate spans (else the top one is taken)."
+    )
+    max_tokens: int = Field(24, ge=1, le=1024, description="Most tokens the model may write.")
     n_ctx: int = Field(2048, ge=256, le=32768, description="Model context window, in tokens.")
     threads: int = Field(2, ge=1, le=64, description="CPU threads for the model.")
     seed: int = Field(0, description="Sampling seed (generation is greedy).")

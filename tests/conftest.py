@@ -47,7 +47,9 @@ class FakeGenerator:
     def enqueue(self, reply: str) -> None:
         self.replies.append(reply)
 
-    def stream(self, messages, max_tokens, stats=None, should_stop=None, stop=None):
+    def stream(
+        self, messages, max_tokens, stats=None, should_stop=None, stop=None, choices=None
+    ):
         self.history.append(messages)
         reply = self.replies.pop(0) if self.replies else "not stated"
         for word in reply.split(" "):

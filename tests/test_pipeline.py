@@ -75,11 +75,12 @@ def test_stream_yields_tokens_then_answer(fake_pipeline):
 
 def test_citation_table(fake_pipeline):
     store = fake_pipeline.store
-    passages = fake_pipeline.search("mayor of Kyiv debris zoo", 3)
-    cited = cite("Vitali Klitschko", "Who is the mayor of Kyiv?", passages, store)
+    doc = store.documents[KINZHAL]
+    lines = [(KINZHAL, n, doc.lines[n - 1]) for n in (17, 31, 33)]
+    cited = cite("Vitali Klitschko", "Who is the mayor of Kyiv?", lines, store)
     assert [(c.file, c.start_line) for c in cited] == [(KINZHAL, 31)]
-    # words found nowhere in the passages: no citation at all
-    assert cite("Khormov", "Who is the mayor?", passages, store) == []
+    # words found nowhere in the lines: no citation at all
+    assert cite("Khormov", "Who is the mayor?", lines, store) == []
     good = Citation(file=KINZHAL, start_line=31, end_line=31, quote=store.lines(KINZHAL, 31, 31))
     assert verify(good, store)
     assert verify(good.model_copy(update={"quote": "injuring three people"}), store)

@@ -1,0 +1,241 @@
+"""The reader: rank the lines of the retrieved passages, guess the answer type, pull out spans.
+
+All of it is general English: no rule names an article, a question or a gold answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from qa.cite import content_words, words
+from qa.embed import Embedder
+from qa.retrieve import Passage
+from qa.store import Store
+
+NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    "twenty|thirty|forty|fifty|sixty|hundred|thousand|dozens|hundreds|thousands"
+)
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+NUMBER = re.compile(
+    rf"(?<![\w.])(?:\d+(?:[.,]\d+)*(?:\s?(?:km2|km|%|sq km))?|(?:{NUMBER_WORDS})\b|"
+    rf"(?:{NUMBER_WORDS.upper()})\b)"
+    r"(?!\w)"
+)
+DATE = re.compile(
+    rf"\b(?:(?:early|mid|late)[- ])?(?:{MONTHS})(?:\s+\d{{1,2}})?(?:,?\s+\d{{4}})?\b|"
+    r"\b(?:1[89]|20)\d{2}\b|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|"
+    r"\b(?:last|this|next) (?:week|month|year|summer|winter|spring|autumn)\b|\bmid-\w+"
+)
+LOWER_LINKS = {"of", "for", "the", "de", "von", "al", "and"}
+NOT_NAMES = {
+    "The", "A", "An", "In", "On", "At", "But", "And", "Or", "As", "According", "After", "Before",
+    "Meanwhile", "However", "If", "It", "This", "That", "These", "Those", "He", "She", "They",
+    "We", "Our", "His", "Her", "Their", "There", "When", "While", "With", "Without", "For", "From",
+    "Some", "Another", "Other", "Last", "Since", "To", "By", "Of", "Its", "Keep", "Read", "Show",
+}  # fmt: skip
+QUESTION_TYPES = [
+    ("number", re.compile(r"\bhow (many|much)\b|\bwhat (number|percentage|share|amount)\b", re.I)),
+    ("date", re.compile(r"\bwhen\b|\b(what|which) (year|month|day|date)\b|\bwhat time\b", re.I)),
+    ("name", re.compile(r"\bwho(m|se)?\b|\b(what|which) (person|official|minister|leader|"
+                        r"spokesperson|reporter|general|president|mayor|governor|chief)\b", re.I)),
+    ("place", re.compile(r"\bwhere\b|\b(what|which|in which|into which) (city|town|village|"
+                         r"region|country|province|settlement|area|river|place|oblast|capital)\b",
+                         re.I)),
+    ("proper", re.compile(r"\b(what|which) (organi[sz]ation|agency|institution|university|"
+                          r"institute|group|platform|channel|newspaper|outlet|company|unit|"
+                          r"brigade|battalion|system|network|news|name)\b|\bwhich\b", re.I)),
+]  # fmt: skip
+CALENDAR = re.compile(
+    rf"(?:{MONTHS}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)(?:\s+\d+)?"
+)
+TYPE_NOUN = re.compile(r"\b(?:what|which)\s+(\w+)", re.I)
+DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ish|ese|ean|an)(?:s)?$")
+
+
+def answer_type(question: str) -> str:
+    """number, date, name, place, proper, or other."""
+    for name, pattern in QUESTION_TYPES:
+        if pattern.search(question):
+            return name
+    return "other"
+
+
+@dataclass
+class Line:
+    """A candidate evidence line."""
+
+    file: str
+    number: int
+    text: str
+    rank: int
+    dense: float = 0.0
+    coverage: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return self.dense + 0.5 * self.coverage
+
+
+@dataclass
+class Span:
+    """A candidate answer inside one line."""
+
+    text: str
+    line: Line
+    start: int
+    score: float = 0.0
+    kind: str = ""
+
+
+@dataclass
+class Reader:
+    """Ranks lines with the embedder (line vectors cached) and extracts typed spans."""
+
+    store: Store
+    embedder: Embedder
+    cache: dict = field(default_factory=dict)
+    rarity: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # how rare each word is across the corpus's lines: 1 = in one line, 0 = in all
+        counts: dict[str, int] = {}
+        total = 0
+        for doc in self.store.documents.values():
+            for line in doc.lines:
+                if line.strip():
+                    total += 1
+                    for w in set(words(line)):
+                        counts[w] = counts.get(w, 0) + 1
+        scale = np.log(max(total, 2))
+        self.rarity = {w: 1.0 - np.log(c) / scale for w, c in counts.items()}
+
+    def _vectors(self, lines: list[Line]) -> np.ndarray:
+        missing = [ln for ln in lines if (ln.file, ln.number) not in self.cache]
+        if missing:
+            vecs = self.embedder.embed_batch([ln.text for ln in missing])
+            for ln, v in zip(missing, vecs, strict=True):
+                self.cache[(ln.file, ln.number)] = v
+        return np.vstack([self.cache[(ln.file, ln.number)] for ln in lines])
+
+    def rank_lines(self, question: str, passages: list[Passage]) -> list[Line]:
+        """Every non-blank line of the passages, best first."""
+        lines, seen = [], set()
+        for rank, p in enumerate(passages):
+            doc = self.store.documents[p.file]
+            for n in range(p.start_line, p.end_line + 1):
+                text = doc.lines[n - 1]
+                if text.strip() and (p.file, n) not in seen:
+                    seen.add((p.file, n))
+                    lines.append(Line(p.file, n, text, rank))
+        if not lines:
+            return []
+        q = self.embedder.embed_batch([question])[0]
+        dense = self._vectors(lines) @ q
+        asked = content_words(question)
+        for ln, d in zip(lines, dense, strict=True):
+            ln.dense = float(d)
+            ln.coverage = len(asked & content_words(ln.text)) / max(len(asked), 1)
+        return sorted(lines, key=lambda ln: ln.score, reverse=True)
+
+
+def capitalised_runs(text: str) -> list[tuple[int, str]]:
+    """(offset, text) of runs of capitalised words, linked by of/for/the inside a run."""
+    runs = []
+    tokens = list(re.finditer(r"[\w’'-]+", text))
+    i = 0
+    while i < len(tokens):
+        word = tokens[i].group()
+        if word[0].isupper() and word not in NOT_NAMES:
+            j = i + 1
+            while j < len(tokens):
+                nxt = tokens[j].group()
+                gap = text[tokens[j - 1].end() : tokens[j].start()]
+                if gap.strip() not in ("", "-"):
+                    break
+                if nxt[0].isupper():
+                    j += 1
+                elif (
+                    nxt in LOWER_LINKS
+                    and j + 1 < len(tokens)
+                    and tokens[j + 1].group()[0].isupper()
+                ):
+                    j += 2
+                else:
+                    break
+            start, end = tokens[i].start(), tokens[j - 1].end()
+            runs.append((start, text[start:end]))
+            i = j
+        else:
+            i += 1
+    return runs
+
+
+def spans(kind: str, line: Line) -> list[Span]:
+    """Candidate spans of the wanted type in one line."""
+    text = line.text
+    found: list[tuple[int, str]] = []
+    if kind == "number":
+        found = [(m.start(), m.group()) for m in NUMBER.finditer(text)]
+    elif kind == "date":
+        found = [(m.start(), m.group()) for m in DATE.finditer(text)]
+    elif kind in ("name", "place", "proper"):
+        found = [(o, t) for o, t in capitalised_runs(text) if not CALENDAR.fullmatch(t)]
+    out = []
+    for start, t in found:
+        t = re.sub(r"(['’]s?)$", "", t.strip())
+        if t:
+            out.append(Span(t, line, start, kind=kind))
+    return out
+
+
+def closeness(span: Span, question: str) -> float:
+    """How near the span sits to the question's words in its line (1 = adjacent)."""
+    asked = content_words(question)
+    tokens = [(m.start(), w) for m in re.finditer(r"\S+", span.line.text) for w in words(m.group())]
+    hits = [pos for pos, w in tokens if w in asked]
+    if not hits:
+        return 0.0
+    where = sum(1 for pos, _ in tokens if pos < span.start)
+    index = [i for i, (pos, w) in enumerate(tokens) if w in asked]
+    gap = min(abs(i - where) for i in index)
+    return 1.0 / (1.0 + gap / 3)
+
+
+def best_spans(
+    kind: str, question: str, lines: list[Line], rarity: dict[str, float], top: int = 3
+) -> list[Span]:
+    """Typed spans of the best lines that add something to the question, best first."""
+    asked = content_words(question)
+    noun = TYPE_NOUN.search(question)
+    noun = noun.group(1).lower() if noun else ""
+    month = re.search(r"\bmonth\b", question, re.I)
+    year = re.search(r"\byear\b", question, re.I)
+    out = []
+    for li, line in enumerate(lines[:top]):
+        for span in spans(kind, line):
+            new = content_words(span.text) - asked
+            shared = content_words(span.text) & asked - {noun}
+            if not new or (kind != "number" and shared):
+                continue  # the question's own words are not its answer
+            if (
+                month
+                and not re.search(MONTHS, span.text)
+                or year
+                and not re.search(r"\d{4}", span.text)
+            ):
+                continue
+            rare = max(rarity.get(w, 1.0) for w in new)
+            score = line.score + 0.6 * closeness(span, question) - 0.15 * li + 0.3 * rare
+            if kind != "number" and " " not in span.text and DEMONYM.match(span.text):
+                score -= 0.5  # "Ukrainian" is seldom the answer to which/who
+            if noun and noun in words(span.text):
+                score += 0.5  # "which river" -> "Dnipro River"
+            if kind == "name" and " " in span.text:
+                score += 0.1  # a person is usually named in full
+            span.score = score
+            out.append(span)
+    return sorted(out, key=lambda s: s.score, reverse=True)
