@@ -47,9 +47,7 @@ class FakeGenerator:
     def enqueue(self, reply: str) -> None:
         self.replies.append(reply)
 
-    def stream(
-        self, messages, max_tokens, stats=None, should_stop=None, stop=None, choices=None
-    ):
+    def stream(self, messages, max_tokens, stats=None, should_stop=None, stop=None, choices=None):
         self.history.append(messages)
         reply = self.replies.pop(0) if self.replies else "not stated"
         for word in reply.split(" "):
@@ -66,7 +64,8 @@ def settings(tmp_path: Path) -> Settings:
     docs.mkdir()
     for f in SEEDS.glob("*.txt"):
         (docs / f.name).write_bytes(f.read_bytes())
-    return Settings(docs=docs, index_dir=tmp_path / "index", min_score=0.0)
+    # the fake model is asked even where the span finder has candidates, to test that path
+    return Settings(docs=docs, index_dir=tmp_path / "index", min_score=0.0, model_chooses=True)
 
 
 @pytest.fixture
