@@ -11,7 +11,6 @@ from qa.embed import Embedder
 from qa.store import Store
 
 RRF_K = 60
-logging.getLogger("bm25s").setLevel(logging.ERROR)
 
 
 class Passage(BaseModel):
@@ -36,6 +35,7 @@ class Retriever:
         if hybrid and store.chunks:
             import bm25s
 
+            logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on import
             tokens = bm25s.tokenize(
                 [c.text for c in store.chunks], stopwords="en", show_progress=False
             )

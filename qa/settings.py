@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     retrieve_k: int = Field(10, ge=1, le=50, description="Passages retrieved and reported.")
     hybrid: bool = Field(True, description="Fuse BM25 lexical ranks with dense ranks.")
     min_score: float = Field(
-        0.45, description="Abstain when the best line's cosine similarity is below this."
+        0.3, description="Abstain when the best line's cosine similarity is below this."
     )
     context_lines: int = Field(2, ge=1, le=20, description="Best lines shown to the model.")
     max_choices: int = Field(4, ge=1, le=20, description="Candidate answers the model picks from.")
