@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `qa serve` binds to.")
     port: int = Field(8000, ge=0, le=65535, description="Port `qa serve` listens on.")
     max_queue: int = Field(
-        16, ge=0, le=10000, description="Requests that may wait for the model; past it, 503."
+        64, ge=0, le=10000, description="Requests that may wait for the model; past it, 503."
     )
     request_timeout: float = Field(
         60.0, gt=0, description="Seconds a request may take, waiting included; past it, 504."
