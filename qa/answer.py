@@ -14,6 +14,7 @@ class Timings(BaseModel):
     """Wall time of each stage, in milliseconds."""
 
     retrieve: float = Field(0.0, description="Embedding the question and searching.")
+    queue: float = Field(0.0, description="Waiting for the model (other requests ahead).")
     generate: float = Field(0.0, description="The model writing its reply.")
     total: float = Field(0.0, description="Everything, end to end.")
 

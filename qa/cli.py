@@ -165,6 +165,57 @@ def serve(
     run(settings)
 
 
+@app.command()
+def bench(
+    gold: Annotated[Path, typer.Option("--gold", help="Questions to time (JSON Lines).")] = Path(
+        "tests/gold/dev.jsonl"
+    ),
+    questions: Annotated[int, typer.Option(min=1, help="How many questions to time.")] = 20,
+    sizes: Annotated[str, typer.Option(help="Synthetic index sizes for search.")] = "10000,100000",
+    out: Annotated[Path | None, typer.Option("--out", help="Write the figures as JSON.")] = None,
+    docs: Docs = None,
+    model: Model = None,
+    embedder: EmbedderOpt = None,
+) -> None:
+    """Measure load, index build, embedding, search and per-question speed (prints figures)."""
+    from qa.bench import run
+    from qa.evaluate import load_gold
+
+    try:
+        chosen_sizes = [int(x) for x in sizes.split(",") if x.strip()]
+    except ValueError:
+        raise InputError(f"--sizes must be comma-separated whole numbers, not {sizes!r}") from None
+    items = load_gold(gold)[:questions]
+    settings = make_settings(docs=docs, model=model, embedder=embedder)
+    report = run(settings, [i.question for i in items], chosen_sizes)
+    print_bench(report)
+    if out:
+        out.write_text(json.dumps(report, indent=2))
+
+
+def print_bench(report: dict) -> None:
+    """The figures as tables."""
+    from rich.table import Table
+
+    console = _console()
+    m = report["machine"]
+    head = Table(title=f"qa bench · {m['model']} · {m['embedder']} · {m['threads']} threads")
+    head.add_column("figure")
+    head.add_column("value", justify="right")
+    rows = {**{f"load {k}": v for k, v in report["load"].items()},
+            **{f"index {k}": v for k, v in report["index"].items()},
+            **report["per_question"]["summary"]}  # fmt: skip
+    for key, value in rows.items():
+        head.add_row(key, str(value))
+    console.print(head)
+    search = Table(title="search on synthetic chunks (median ms per query)")
+    for col in report["search"][0]:
+        search.add_column(col, justify="right")
+    for row in report["search"]:
+        search.add_row(*(str(v) for v in row.values()))
+    console.print(search)
+
+
 THRESHOLDS = {
     "min_accuracy": ("accuracy", 1),
     "min_abstention": ("abstention_accuracy", 1),

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from qa.errors import ModelUnavailableError
+from qa.errors import BusyError, ModelUnavailableError
 
 
 @dataclass
@@ -19,6 +21,7 @@ class GenerationStats:
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    queue_ms: float = 0.0
 
 
 def choice_grammar(choices: list[str]):
@@ -48,7 +51,9 @@ class Generator(Protocol):
 class LlamaGenerator:
     """llama.cpp in this process. Its model is not thread-safe, so one call runs at a time."""
 
-    def __init__(self, path: str, n_ctx: int = 2048, threads: int = 2, seed: int = 0) -> None:
+    def __init__(
+        self, path: str, n_ctx: int = 2048, threads: int = 2, seed: int = 0, max_waiting: int = 64
+    ) -> None:
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ["TRANSFORMERS_OFFLINE"] = "1"
         if not path or not Path(path).is_file():
@@ -63,6 +68,34 @@ class LlamaGenerator:
             raise ModelUnavailableError(f"cannot load model {path!r}: {exc}") from exc
         self.name = Path(path).name
         self.lock = threading.Lock()
+        self.max_waiting = max_waiting
+        self.waiting = 0
+        self._count = threading.Lock()
+
+    def busy(self) -> bool:
+        """True when a new call would be refused."""
+        return self.lock.locked() and self.waiting >= self.max_waiting
+
+    @contextmanager
+    def turn(self, should_stop: Callable[[], bool] | None) -> Iterator[float]:
+        """Wait for the model (yields the wait in ms): BusyError when too many already wait,
+        TimeoutError when should_stop() turns true while waiting."""
+        started = time.monotonic()
+        with self._count:
+            if self.busy():
+                raise BusyError("the model is busy and its queue is full; retry shortly")
+            self.waiting += 1
+        try:
+            while not self.lock.acquire(timeout=0.05):
+                if should_stop is not None and should_stop():
+                    raise TimeoutError("timed out waiting for the model")
+        finally:
+            with self._count:
+                self.waiting -= 1
+        try:
+            yield (time.monotonic() - started) * 1000
+        finally:
+            self.lock.release()
 
     def count_tokens(self, text: str) -> int:
         """Tokens of text in this model's vocabulary."""
@@ -79,7 +112,9 @@ class LlamaGenerator:
     ) -> Iterator[str]:
         """Yield the reply piece by piece, greedily; stops early when should_stop() is true."""
         grammar = choice_grammar(choices) if choices else None
-        with self.lock:
+        with self.turn(should_stop) as waited:
+            if stats is not None:
+                stats.queue_ms = waited
             chunks = self.llm.create_chat_completion(
                 messages=messages,
                 max_tokens=max_tokens,

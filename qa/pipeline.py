@@ -85,7 +85,11 @@ class Pipeline:
         embedder = SentenceTransformerEmbedder(settings.embedder_path(), settings.threads)
         store = open_store(settings, embedder, on_build, progress)
         generator = LlamaGenerator(
-            settings.model_path(), settings.n_ctx, settings.threads, settings.seed
+            settings.model_path(),
+            settings.n_ctx,
+            settings.threads,
+            settings.seed,
+            max_waiting=settings.max_queue,
         )
         return cls(settings, store, embedder, generator)
 
@@ -144,6 +148,15 @@ class Pipeline:
         result.timings_ms.total = round((time.perf_counter() - started) * 1000, 1)
         yield result
 
+    def messages(self, question: str, lines: list[Line]) -> list[dict]:
+        """The chat the model sees: the fixed system prompt (llama.cpp caches it), then lines."""
+        context = "\n".join(ln.text.strip() for ln in lines[: self.settings.context_lines])
+        user = self.prompts["answer"].render(passages=context, question=question)
+        return [
+            {"role": "system", "content": self.prompts["system"].render()},
+            {"role": "user", "content": user},
+        ]
+
     def _read(
         self,
         result: Answer,
@@ -161,14 +174,7 @@ class Pipeline:
             result.answered_by = "spans"
             yield Token(raw)
         else:
-            context = "\n".join(ln.text.strip() for ln in lines[: self.settings.context_lines])
-            messages = [
-                {"role": "system", "content": self.prompts["system"].render()},
-                {
-                    "role": "user",
-                    "content": self.prompts["answer"].render(passages=context, question=question),
-                },
-            ]
+            messages = self.messages(question, lines)
             stats = GenerationStats()
             pieces = []
             for piece in self.generator.stream(
@@ -183,6 +189,7 @@ class Pipeline:
                 yield Token(piece)
             raw = "".join(pieces)
             result.answered_by = "model"
+            result.timings_ms.queue = round(stats.queue_ms, 1)
             result.prompt_tokens = stats.prompt_tokens
             result.completion_tokens = stats.completion_tokens
         result.timings_ms.generate = round((time.perf_counter() - gen_start) * 1000, 1)

@@ -6,7 +6,6 @@ import json
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
@@ -97,33 +96,6 @@ def error(status: int, message: str, headers: dict | None = None) -> JSONRespons
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
-class ModelGate:
-    """Admits requests to the model one at a time, with a bounded number waiting."""
-
-    def __init__(self, max_queue: int) -> None:
-        self.lock = asyncio.Lock()
-        self.max_queue = max_queue
-        self.waiting = 0
-
-    @asynccontextmanager
-    async def hold(self, deadline: float) -> AsyncIterator[float]:
-        """Wait for the model (yields the wait in ms); BusyError when the queue is full."""
-        if self.lock.locked() and self.waiting >= self.max_queue:
-            raise BusyError("the model is busy and the queue is full; retry shortly")
-        self.waiting += 1
-        started = time.monotonic()
-        try:
-            await asyncio.wait_for(self.lock.acquire(), max(deadline - time.monotonic(), 0.001))
-        except TimeoutError:
-            raise TimeoutError("timed out waiting for the model") from None
-        finally:
-            self.waiting -= 1
-        try:
-            yield (time.monotonic() - started) * 1000
-        finally:
-            self.lock.release()
-
-
 class BodyLimit:
     """Refuses bodies over a byte limit before anything parses them (413)."""
 
@@ -175,7 +147,6 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
     )
     app.state.pipeline = pipeline
     app.state.settings = settings
-    app.state.gate = ModelGate(settings.max_queue)
     add_middleware(app, settings)
     add_error_handlers(app)
     add_routes(app, settings)
@@ -288,11 +259,10 @@ def add_routes(app: FastAPI, settings: Settings) -> None:
             return await stream_answer(app, request, question, body.top_k, deadline)
         if settings.log_questions:
             log.info("question: %s", question)
-        async with app.state.gate.hold(deadline) as waited:
-            request.state.queue_ms = waited
-            answer = await run_in_threadpool(
-                p.ask, question, body.top_k, should_stop=lambda: time.monotonic() > deadline
-            )
+        answer = await run_in_threadpool(
+            p.ask, question, body.top_k, should_stop=lambda: time.monotonic() > deadline
+        )
+        request.state.queue_ms = answer.timings_ms.queue
         if time.monotonic() > deadline:
             raise TimeoutError("the answer took longer than the request time limit")
         return answer
@@ -337,10 +307,9 @@ async def stream_answer(
     """SSE: `token` events as the model writes, then `answer`, then `done`."""
     from sse_starlette.sse import EventSourceResponse
 
-    gate: ModelGate = app.state.gate
-    if gate.lock.locked() and gate.waiting >= gate.max_queue:
-        raise BusyError("the model is busy and the queue is full; retry shortly")
     p: Pipeline = app.state.pipeline
+    if getattr(p.generator, "busy", lambda: False)():
+        raise BusyError("the model is busy and its queue is full; retry shortly")
     stop = threading.Event()
 
     async def events():
@@ -361,22 +330,19 @@ async def stream_answer(
                 loop.call_soon_threadsafe(queue.put_nowait, None)
 
         try:
-            async with gate.hold(deadline) as waited:
-                request.state.queue_ms = waited
-                worker = loop.run_in_executor(None, produce)
-                while (event := await queue.get()) is not None:
-                    if isinstance(event, Token):
-                        yield {"event": "token", "data": json.dumps({"text": event.text})}
-                    elif isinstance(event, Answer):
-                        yield {"event": "answer", "data": event.model_dump_json()}
-                    else:
-                        yield {"event": "error", "data": json.dumps({"error": str(event)})}
-                await worker
+            worker = loop.run_in_executor(None, produce)
+            while (event := await queue.get()) is not None:
+                if isinstance(event, Token):
+                    yield {"event": "token", "data": json.dumps({"text": event.text})}
+                elif isinstance(event, Answer):
+                    request.state.queue_ms = event.timings_ms.queue
+                    yield {"event": "answer", "data": event.model_dump_json()}
+                else:
+                    yield {"event": "error", "data": json.dumps({"error": str(event)})}
+            await worker
             if time.monotonic() > deadline:
                 yield {"event": "error", "data": json.dumps({"error": "timed out"})}
             yield {"event": "done", "data": "{}"}
-        except (BusyError, TimeoutError) as exc:
-            yield {"event": "error", "data": json.dumps({"error": str(exc)})}
         finally:
             stop.set()  # a client that went away stops the generation
 
@@ -387,6 +353,10 @@ def serve(settings: Settings) -> None:
     """Run the app under uvicorn."""
     import uvicorn
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s", force=True
+    )
+    for noisy in ("httpx", "sentence_transformers", "bm25s"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     app = create_app(settings)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)

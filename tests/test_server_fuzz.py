@@ -38,7 +38,10 @@ def test_every_route_is_fuzzed(fuzz_schema):
 def test_no_5xx_for_generated_inputs(fuzz_schema):
     strategy = st.one_of(
         *[op.as_strategy() for op in operations(fuzz_schema)],
-        *[op.as_strategy(generation_mode=GenerationMode.NEGATIVE) for op in operations(fuzz_schema)],
+        *[
+            op.as_strategy(generation_mode=GenerationMode.NEGATIVE)
+            for op in operations(fuzz_schema)
+        ],
     )
 
     @given(case=strategy)

@@ -1,0 +1,172 @@
+"""`qa bench`: load times, index build, embedding throughput, ANN search, and per-question speed.
+
+A benchmark, not a test: it prints figures and never fails on them.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from qa.pipeline import Pipeline
+from qa.settings import Settings
+
+
+def _timed(fn: Callable, *args, **kw) -> tuple[object, float]:
+    started = time.perf_counter()
+    out = fn(*args, **kw)
+    return out, (time.perf_counter() - started) * 1000
+
+
+def _pct(values: list[float], q: int) -> float:
+    if not values:
+        return 0.0
+    if len(values) == 1:
+        return round(values[0], 1)
+    return round(statistics.quantiles(values, n=100, method="inclusive")[q - 1], 1)
+
+
+def search_bench(dim: int, sizes: list[int], queries: int = 200, k: int = 10) -> list[dict]:
+    """Flat vs HNSW vs IVF on random unit vectors: median ms per query and recall@k vs flat."""
+    import faiss
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for n in sizes:
+        data = rng.standard_normal((n, dim), dtype=np.float32)
+        data /= np.linalg.norm(data, axis=1, keepdims=True)
+        q = data[rng.choice(n, queries, replace=False)] + 0.05 * rng.standard_normal(
+            (queries, dim), dtype=np.float32
+        )
+        q /= np.linalg.norm(q, axis=1, keepdims=True)
+        flat = faiss.IndexFlatIP(dim)
+        flat.add(data)
+        hnsw = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        hnsw.hnsw.efSearch = 64
+        ivf_quant = faiss.IndexFlatIP(dim)
+        ivf = faiss.IndexIVFFlat(ivf_quant, dim, int(np.sqrt(n)), faiss.METRIC_INNER_PRODUCT)
+        ivf.train(data)
+        ivf.nprobe = 8
+        truth = None
+        for name, index in (("flat", flat), ("hnsw", hnsw), ("ivf", ivf)):
+            build_ms = 0.0
+            if index.ntotal == 0:
+                _, build_ms = _timed(index.add, data)
+            times, found = [], []
+            for row in q:
+                (_, ids), ms = _timed(index.search, row[None, :], k)
+                times.append(ms)
+                found.append(ids[0])
+            if truth is None:
+                truth = found
+            recall = np.mean([len(set(a) & set(b)) / k for a, b in zip(found, truth, strict=True)])
+            rows.append({
+                "chunks": n, "index": name, "build_ms": round(build_ms, 1),
+                "search_ms_p50": round(statistics.median(times), 3),
+                f"recall@{k}_vs_flat": round(float(recall), 3),
+            })  # fmt: skip
+    return rows
+
+
+def question_bench(pipeline: Pipeline, questions: list[str]) -> dict:
+    """Per question through the pipeline, and the model-path prompts through raw llama.cpp."""
+    rows = []
+    for question in questions:
+        answer, total = _timed(pipeline.ask, question)
+        rows.append({
+            "question": question, "total_ms": round(total, 1),
+            "retrieve_ms": answer.timings_ms.retrieve, "answered_by": answer.answered_by,
+        })  # fmt: skip
+    model_rows = []
+    forced = pipeline.settings.model_copy(update={"model_chooses": True})
+    chooser = Pipeline(forced, pipeline.store, pipeline.embedder, pipeline.generator)
+    llm = getattr(pipeline.generator, "llm", None)
+    for question in questions:
+        answer, ours = _timed(chooser.ask, question)
+        if llm is None or answer.completion_tokens == 0:
+            continue
+        lines = chooser.reader.rank_lines(question, answer.retrieved[: forced.top_k])
+        messages = chooser.messages(question, lines)
+        started = time.perf_counter()
+        first, pieces = None, 0
+        for chunk in llm.create_chat_completion(
+            messages=messages, max_tokens=forced.max_tokens, temperature=0.0, stream=True,
+            stop=["\n"],
+        ):  # fmt: skip
+            if chunk["choices"][0]["delta"].get("content"):
+                pieces += 1
+                first = first or time.perf_counter()
+        end = time.perf_counter()
+        first = first or end
+        prefill_s, gen_s = first - started, end - first
+        model_rows.append({
+            "prompt_tokens": answer.prompt_tokens,
+            "completion_tokens": answer.completion_tokens,
+            "raw_ms": round((end - started) * 1000, 1),
+            "ours_ms": round(ours, 1),
+            "prefill_tok_s": round(answer.prompt_tokens / prefill_s, 1) if prefill_s else None,
+            "gen_tok_s": round((pieces - 1) / gen_s, 1) if pieces > 1 and gen_s else None,
+        })  # fmt: skip
+    totals = [r["total_ms"] for r in rows]
+    summary = {
+        "questions": len(rows),
+        "e2e_p50_ms": _pct(totals, 50),
+        "e2e_p95_ms": _pct(totals, 95),
+        "retrieve_p50_ms": _pct([r["retrieve_ms"] for r in rows], 50),
+        "answered_by_model": sum(r["answered_by"] == "model" for r in rows),
+    }
+    if model_rows:
+        med = lambda key: statistics.median([r[key] for r in model_rows if r[key]])  # noqa: E731
+        summary.update({
+            "model_path_questions": len(model_rows),
+            "model_path_prompt_tokens_p50": med("prompt_tokens"),
+            "model_path_prefill_tok_s_p50": med("prefill_tok_s"),
+            "model_path_gen_tok_s_p50": med("gen_tok_s"),
+            "model_path_ours_ms_p50": med("ours_ms"),
+            "model_path_raw_llama_ms_p50": med("raw_ms"),
+            "overhead_ratio_p50": round(
+                statistics.median([r["ours_ms"] / r["raw_ms"] for r in model_rows]), 2
+            ),
+        })  # fmt: skip
+    return {"summary": summary, "questions": rows, "model_path": model_rows}
+
+
+def run(settings: Settings, questions: list[str], sizes: list[int]) -> dict:
+    """Everything `qa bench` measures."""
+    from qa.embed import SentenceTransformerEmbedder
+    from qa.generate import LlamaGenerator
+    from qa.store import build_index
+
+    embedder, embed_load = _timed(SentenceTransformerEmbedder, settings.embedder_path())
+    generator, model_load = _timed(
+        LlamaGenerator, settings.model_path(), settings.n_ctx, settings.threads, settings.seed
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = settings.model_copy(update={"index_dir": Path(tmp) / "index"})
+        (store, report), build_ms = _timed(build_index, fresh, embedder)
+        texts = [c.text for c in store.chunks] * max(1, 512 // max(len(store.chunks), 1))
+        _, embed_ms = _timed(embedder.embed_batch, texts)
+        pipeline = Pipeline(fresh, store, embedder, generator)
+        pipeline.ask(questions[0])  # warm the prompt prefix cache, as a server would be
+        per_question = question_bench(pipeline, questions)
+    return {
+        "machine": {
+            "threads": settings.threads,
+            "model": generator.name,
+            "embedder": embedder.name,
+        },
+        "load": {"embedder_ms": round(embed_load, 1), "model_ms": round(model_load, 1)},
+        "index": {
+            "files": len(store.documents),
+            "chunks": len(store.chunks),
+            "build_ms": round(build_ms, 1),
+            "embed_chunks_per_s": round(len(texts) / (embed_ms / 1000), 1),
+        },  # fmt: skip
+        "search": search_bench(embedder.dim, sizes),
+        "per_question": per_question,
+    }
