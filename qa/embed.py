@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Protocol
 
@@ -44,6 +45,7 @@ class SentenceTransformerEmbedder:
         transformers.utils.logging.disable_progress_bar()
 
         torch.set_num_threads(threads)
+        self.slots = threading.BoundedSemaphore(max(1, threads))
         try:
             self.model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
         except Exception as exc:  # any load failure means the folder is not a usable model
@@ -58,7 +60,8 @@ class SentenceTransformerEmbedder:
         """Embed texts as unit vectors."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self.model.encode(
-            texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True
-        )
+        with self.slots:  # more concurrent torch calls than cores only add memory
+            vectors = self.model.encode(
+                texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True
+            )
         return np.asarray(vectors, dtype=np.float32)

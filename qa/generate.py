@@ -6,6 +6,7 @@ import json
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -48,6 +49,57 @@ class Generator(Protocol):
     ) -> Iterator[str]: ...
 
 
+class ModelQueue:
+    """Admits one caller at a time, first come first served, with a bounded number waiting."""
+
+    def __init__(self, max_waiting: int) -> None:
+        self.max_waiting = max_waiting
+        self._queue: deque[threading.Event] = deque()
+        self._active = False
+        self._cond = threading.Lock()
+
+    def busy(self) -> bool:
+        """True when a new call would be refused."""
+        return self._active and len(self._queue) >= self.max_waiting
+
+    @property
+    def waiting(self) -> int:
+        """Calls waiting for the model."""
+        return len(self._queue)
+
+    @contextmanager
+    def turn(self, should_stop: Callable[[], bool] | None) -> Iterator[float]:
+        """Wait for the model, first come first served (yields the wait in ms).
+
+        BusyError when too many already wait; TimeoutError when should_stop() turns true first.
+        """
+        started = time.monotonic()
+        mine = threading.Event()
+        with self._cond:
+            if self.busy():
+                raise BusyError("the model is busy and its queue is full; retry shortly")
+            if self._active:
+                self._queue.append(mine)
+            else:
+                self._active = True
+                mine.set()
+        while not mine.wait(0.05):
+            if should_stop is not None and should_stop():
+                with self._cond:
+                    if mine in self._queue:
+                        self._queue.remove(mine)
+                        raise TimeoutError("timed out waiting for the model")
+                break  # granted just now: take the turn, the caller stops at once
+        try:
+            yield (time.monotonic() - started) * 1000
+        finally:
+            with self._cond:
+                if self._queue:
+                    self._queue.popleft().set()
+                else:
+                    self._active = False
+
+
 class LlamaGenerator:
     """llama.cpp in this process. Its model is not thread-safe, so one call runs at a time."""
 
@@ -67,35 +119,12 @@ class LlamaGenerator:
         except Exception as exc:  # llama.cpp raises ValueError/RuntimeError on a bad file
             raise ModelUnavailableError(f"cannot load model {path!r}: {exc}") from exc
         self.name = Path(path).name
-        self.lock = threading.Lock()
-        self.max_waiting = max_waiting
-        self.waiting = 0
-        self._count = threading.Lock()
+        self.lock = threading.Lock()  # belt and braces: the queue already admits one at a time
+        self.queue = ModelQueue(max_waiting)
 
     def busy(self) -> bool:
         """True when a new call would be refused."""
-        return self.lock.locked() and self.waiting >= self.max_waiting
-
-    @contextmanager
-    def turn(self, should_stop: Callable[[], bool] | None) -> Iterator[float]:
-        """Wait for the model (yields the wait in ms): BusyError when too many already wait,
-        TimeoutError when should_stop() turns true while waiting."""
-        started = time.monotonic()
-        with self._count:
-            if self.busy():
-                raise BusyError("the model is busy and its queue is full; retry shortly")
-            self.waiting += 1
-        try:
-            while not self.lock.acquire(timeout=0.05):
-                if should_stop is not None and should_stop():
-                    raise TimeoutError("timed out waiting for the model")
-        finally:
-            with self._count:
-                self.waiting -= 1
-        try:
-            yield (time.monotonic() - started) * 1000
-        finally:
-            self.lock.release()
+        return self.queue.busy()
 
     def count_tokens(self, text: str) -> int:
         """Tokens of text in this model's vocabulary."""
@@ -112,7 +141,7 @@ class LlamaGenerator:
     ) -> Iterator[str]:
         """Yield the reply piece by piece, greedily; stops early when should_stop() is true."""
         grammar = choice_grammar(choices) if choices else None
-        with self.turn(should_stop) as waited:
+        with self.queue.turn(should_stop) as waited, self.lock:
             if stats is not None:
                 stats.queue_ms = waited
             chunks = self.llm.create_chat_completion(

@@ -1,6 +1,6 @@
 """Load script (a benchmark, not a test): N concurrent clients send /ask to a real `qa serve`.
 
-    python tests/load_server.py [--clients 50] [--requests 500] [--url http://127.0.0.1:8000]
+    python tests/load_server.py [--clients 50] [--requests 500] [--rounds 2] [--url URL]
 
 Without --url it starts `qa serve` on a free loopback port with the default models and stops it
 afterwards. It prints requests answered, errors (503s counted apart), p50/p95 latency and the
@@ -66,6 +66,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--url", default="")
+    parser.add_argument("--rounds", type=int, default=2, help="Rounds of --requests each.")
     args = parser.parse_args()
     questions = [
         json.loads(line)["question"]
@@ -85,13 +86,14 @@ def main() -> None:
         server = Server(env)
         url = server.url
     try:
-        start_rss = rss_mb(server.proc.pid) if server else None
-        report = asyncio.run(run(url, args.clients, args.requests, questions))
-        report["clients"] = args.clients
-        if server:
-            report["rss_start_mb"] = round(start_rss, 1)
-            report["rss_end_mb"] = round(rss_mb(server.proc.pid), 1)
-        print(json.dumps(report, indent=2))
+        rss = [round(rss_mb(server.proc.pid), 1)] if server else []
+        for round_ in range(1, args.rounds + 1):
+            report = asyncio.run(run(url, args.clients, args.requests, questions))
+            report.update(round=round_, clients=args.clients)
+            if server:
+                rss.append(round(rss_mb(server.proc.pid), 1))
+                report["rss_mb_start_then_after_each_round"] = list(rss)
+            print(json.dumps(report), flush=True)
     finally:
         if server:
             server.stop()
