@@ -14,7 +14,8 @@ STOPWORDS = frozenset(
     has have had do does did it its this that these those there their they them he she his her
     as into about after before over under than then so such which who whom whose what when where
     why how will would can could should may might must shall also any all some more most other
-    said says say according i we you our us your my me one just very up down out off""".split()
+    said says say according i we you our us your my me one just very up down out off many much
+    """.split()
 )
 NUMBERS = {
     "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",

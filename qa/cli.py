@@ -216,6 +216,24 @@ def print_bench(report: dict) -> None:
     console.print(search)
 
 
+@app.command()
+def chat(
+    json_out: Annotated[
+        bool, typer.Option("--json", help="One answer object per line (for scripts).")
+    ] = False,
+    docs: Docs = None,
+    index_dir: IndexDir = None,
+    model: Model = None,
+    embedder: EmbedderOpt = None,
+) -> None:
+    """Talk with the articles: follow-up questions, /sources, /retrieved, /reset, /quit."""
+    from qa.chat import run as run_chat
+
+    settings = make_settings(docs=docs, index_dir=index_dir, model=model, embedder=embedder)
+    pipeline = load_pipeline(settings)
+    run_chat(pipeline, json_out, no_color="NO_COLOR" in os.environ)
+
+
 THRESHOLDS = {
     "min_accuracy": ("accuracy", 1),
     "min_abstention": ("abstention_accuracy", 1),

@@ -148,6 +148,16 @@ class Pipeline:
         result.timings_ms.total = round((time.perf_counter() - started) * 1000, 1)
         yield result
 
+    def supported(self, text: str, question: str, lines: list[Line]) -> bool:
+        """Most of the reply's own words (not the question's) stand in one of the best lines."""
+        new = content_words(text) - content_words(question)
+        if not new:
+            return True
+        best = max(
+            len(new & content_words(ln.text)) for ln in lines[: self.settings.context_lines + 1]
+        )
+        return best / len(new) >= self.settings.min_support
+
     def messages(self, question: str, lines: list[Line]) -> list[dict]:
         """The chat the model sees: the fixed system prompt (llama.cpp caches it), then lines."""
         context = "\n".join(ln.text.strip() for ln in lines[: self.settings.context_lines])
@@ -199,6 +209,9 @@ class Pipeline:
             result.abstain_reason = "the model found no answer in the passages"
             return
         chosen = next((s for s in spans if s.text == text), None)
+        if chosen is None and not self.supported(text, question, lines):
+            result.abstain_reason = "the reply says things the retrieved lines do not"
+            return
         if chosen is not None:
             citations = [line_citation(self.store, chosen.line.file, chosen.line.number)]
         else:
