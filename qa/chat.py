@@ -175,8 +175,9 @@ class Chat:
 def run(pipeline: Pipeline, json_out: bool, no_color: bool) -> None:
     """Interactive on a terminal; one question per line otherwise."""
     interactive = sys.stdin.isatty() and sys.stdout.isatty() and not json_out
+    # with --json, stdout carries only answer objects; command output goes to stderr
     console = Console(no_color=no_color or not interactive, highlight=False,
-                      soft_wrap=not interactive)  # fmt: skip
+                      soft_wrap=not interactive, stderr=json_out)  # fmt: skip
     chat = Chat(pipeline, console, json_out, live=interactive)
     if not interactive:
         for line in sys.stdin:
@@ -192,7 +193,7 @@ def run(pipeline: Pipeline, json_out: bool, no_color: bool) -> None:
     console.print(Text("qa chat · /help for commands · Ctrl-D to leave", style="dim"))
     while True:
         try:
-            line = session.prompt("> ")
+            line = session.prompt("qa> ")
         except KeyboardInterrupt:
             if session.default_buffer.text.strip():
                 continue  # Ctrl-C on a half-typed line clears it

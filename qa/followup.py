@@ -41,8 +41,11 @@ class Conversation:
             return question
         previous = self.questions[-1]
         asked = content_words(question)
-        topic = [w for w in re.findall(r"[\w’'-]+", previous)
-                 if w.lower() in content_words(previous) and w.lower() not in asked]  # fmt: skip
+        # the names the last question was about: its capitalised words after the first
+        names = re.findall(r"(?<!^)\b[A-Z][\w’'-]*", previous.strip())
+        topic = [
+            w for w in names if w.lower() in content_words(previous) and w.lower() not in asked
+        ]
         body = CONNECTIVE.sub("", question) or question
         body = body[0].upper() + body[1:]
         return f"{body} (about: {' '.join(dict.fromkeys(topic))})" if topic else body

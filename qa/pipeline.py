@@ -127,8 +127,13 @@ class Pipeline:
         question = self.check_question(question)
         query = (search_question or question).strip()
         k = top_k or self.settings.top_k
-        retrieved = self.retriever.search(query, max(k, self.settings.retrieve_k))
+        n = max(k, self.settings.retrieve_k)
+        retrieved = self.retriever.search(query, n)
         passages = retrieved[:k]
+        if query != question:  # a follow-up: its own words may find what the rewrite buries
+            own = self.retriever.search(question, n)
+            seen = {p.id for p in passages}
+            passages += [p for p in own[:k] if p.id not in seen]
         retrieve_ms = (time.perf_counter() - started) * 1000
         result = Answer(
             question=question,
@@ -140,11 +145,12 @@ class Pipeline:
             model=self.generator.name,
             search_question=query if query != question else "",
         )
-        lines = self.reader.rank_lines(query, passages)
+        # the rewrite helps find passages; the question's own words pick the line and the answer
+        lines = self.reader.rank_lines(question, passages, query)
         if not lines or lines[0].dense < self.settings.min_score:
             result.abstain_reason = "no passage is close enough to the question"
         else:
-            yield from self._read(result, query, lines, should_stop)
+            yield from self._read(result, question, lines, should_stop)
         result.timings_ms.total = round((time.perf_counter() - started) * 1000, 1)
         yield result
 
