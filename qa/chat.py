@@ -96,16 +96,19 @@ class Chat:
             stream.close()  # stops the model and frees it for the next question
             self.console.print(Text("\n(stopped)", style="yellow"))
             return
-        if streamed:
-            self.console.print()
         self.conversation.add(standalone)
         self.last = answer
         if self.json_out:
             print(answer.model_dump_json(), flush=True)
             return
+        if streamed and not answer.abstained and streamed.strip() == answer.answer:
+            self.show(answer, markers_only=True)  # the answer is on screen already
+            return
+        if streamed:
+            self.console.print()
         self.show(answer)
 
-    def show(self, answer: Answer) -> None:
+    def show(self, answer: Answer, markers_only: bool = False) -> None:
         if answer.abstained:
             self.console.print(Text(answer.answer, style="bold yellow"))
             self.console.print(Text(f"({answer.abstain_reason})", style="dim"))
@@ -114,7 +117,10 @@ class Chat:
                                         style="dim"))  # fmt: skip
             return
         markers = " ".join(f"[{i}]" for i in range(1, len(answer.citations) + 1))
-        self.console.print(Text(f"{answer.answer} {markers}", style="bold"))
+        if markers_only:
+            self.console.print(Text(f" {markers}", style="bold"))
+        else:
+            self.console.print(Text(f"{answer.answer} {markers}", style="bold"))
         for i, c in enumerate(answer.citations, 1):
             line = Text(f"[{i}] {c.file}:{c.start_line}-{c.end_line} ", style="cyan")
             line.append(f'"{c.quote}"', style="default")

@@ -306,13 +306,16 @@ def print_report(report: dict) -> None:
 
     groups = {"overall": report["overall"], **report["by_kind"]}
     table = Table(title=f"qa eval {report.get('gold', '')}")
-    table.add_column("metric")
+    table.add_column("metric", no_wrap=True)
     for name in groups:
         table.add_column(name, justify="right")
     for key in report["overall"]:
         values = [g.get(key) for g in groups.values()]
         table.add_row(key, *("—" if v is None else str(v) for v in values))
-    _console().print(table)
+    console = _console()
+    if not console.is_terminal:
+        console.width = 132  # a file or pipe gets the whole table
+    console.print(table)
 
 
 def print_answer(answer) -> None:

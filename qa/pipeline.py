@@ -22,8 +22,8 @@ from qa.store import BuildReport, Progress, Store, build_index, load_store
 log = logging.getLogger(__name__)
 
 NOT_STATED = re.compile(
-    r"^\W*(not stated|not mentioned|unknown|none|n/?a|no answer"
-    r"|the (lines|articles|passages) do not)",
+    r"^\W*(not (stated|mentioned|specified|given|known|provided|available|clear|reported)|unknown"
+    r"|none|n/?a|no answer|no information|nothing|the (lines|articles|passages) do not)",
     re.IGNORECASE,
 )
 

@@ -9,6 +9,7 @@ import pexpect
 
 from .conftest import ROOT
 
+ESC = r"(?:\x1b\[[0-9;]*m)*"  # style codes between the streamed answer and its markers
 PROMPT = "qa>"  # prompt_toolkit draws the trailing space as a cursor move
 
 
@@ -27,13 +28,13 @@ def spawn(built, tmp_path) -> pexpect.spawn:
 def test_chat_in_a_terminal(built, tmp_path):
     child = spawn(built, tmp_path)
     child.sendline("How many Kinzhal missiles did Ukraine say it shot down over Kyiv?")
-    child.expect(r"six \[1\]")
+    child.expect(rf"six{ESC} \[1\]")
     child.expect(r"\[1\] 000_0d498ca450f5f7ad\.txt:\d+-\d+ \"")
     child.expect_exact(PROMPT)
     # a follow-up is rewritten from the earlier question and retrieves the same article
     child.sendline("And who is the mayor there?")
     child.expect(r"searching: .*Kyiv")
-    child.expect(r"Klitschko \[1\]")
+    child.expect(rf"Klitschko{ESC} \[1\]")
     child.expect(r"\[1\] 000_0d498ca450f5f7ad\.txt:31-31")
     child.expect_exact(PROMPT)
     child.sendline("/sources 1")
@@ -51,7 +52,7 @@ def test_chat_in_a_terminal(built, tmp_path):
     child.delaybeforesend = 0.05
     child.expect_exact(PROMPT)
     child.sendline("Who is the governor of the Belgorod region?")
-    child.expect(r"Gladkov \[1\]")
+    child.expect(rf"Gladkov{ESC} \[1\]")
     child.expect_exact(PROMPT)
     child.sendline("/quit")
     child.expect(pexpect.EOF)
