@@ -4,7 +4,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 QUESTION ?= How many Kinzhal missiles did Ukraine say it shot down over Kyiv?
 
-.PHONY: setup ask test lint
+.PHONY: setup ask test lint browser
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -22,7 +22,12 @@ setup: $(STAMP)
 ask: setup
 	$(VENV)/bin/qa ask "$(QUESTION)"
 
-test: setup
+# Debian's Chromium and its driver, for the page's browser tests (root, as in CI)
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  (apt-get update -q && apt-get install -y -q chromium chromium-driver)
+
+test: setup browser
 	$(VENV)/bin/ruff check qa tests
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc

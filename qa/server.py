@@ -7,11 +7,13 @@ import logging
 import threading
 import time
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -30,6 +32,7 @@ from qa.retrieve import Passage
 from qa.settings import Settings
 
 log = logging.getLogger("qa.server")
+STATIC = Path(__file__).parent / "static"
 EXAMPLE_QUESTION = "How many Kinzhal missiles did Ukraine say it shot down over Kyiv?"
 
 
@@ -147,6 +150,7 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
     )
     app.state.pipeline = pipeline
     app.state.settings = settings
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     add_middleware(app, settings)
     add_error_handlers(app)
     add_routes(app, settings)
@@ -226,6 +230,11 @@ def add_routes(app: FastAPI, settings: Settings) -> None:
 
     def pipe() -> Pipeline:
         return app.state.pipeline
+
+    @app.get("/", include_in_schema=False)
+    async def page() -> FileResponse:
+        """The page for asking and checking citations."""
+        return FileResponse(STATIC / "index.html")
 
     @app.get("/health", response_model=Health)
     async def health() -> Health:

@@ -1,0 +1,174 @@
+// qa page: every text from the articles or the model goes in through textContent, never HTML.
+"use strict";
+const $ = (id) => document.getElementById(id);
+let apiKey = sessionStorage.getItem("qa-key") || "";
+
+function el(tag, text, cls) {
+  const node = document.createElement(tag);
+  if (text !== undefined) node.textContent = text;
+  if (cls) node.className = cls;
+  return node;
+}
+
+async function api(path, options = {}) {
+  const headers = Object.assign({}, options.headers || {});
+  if (apiKey) headers["Authorization"] = "Bearer " + apiKey;
+  const response = await fetch(path, Object.assign({}, options, { headers }));
+  if (response.status === 401) {
+    const key = window.prompt("This server needs an API key:");
+    if (key) {
+      apiKey = key;
+      sessionStorage.setItem("qa-key", key);
+      return api(path, options);
+    }
+  }
+  return response;
+}
+
+function status(text) { $("status").textContent = text; }
+
+async function ask(question) {
+  const box = $("answer");
+  box.hidden = false;
+  box.classList.remove("abstained");
+  $("answer-text").textContent = "";
+  $("chips").replaceChildren();
+  $("abstain-reason").hidden = true;
+  $("closest").hidden = true;
+  status("Thinking…");
+  const response = await api("/ask", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ question: question, stream: true }),
+  });
+  if (!response.ok) {
+    const body = await response.json().catch(() => ({}));
+    status("Error: " + (body.error || response.status));
+    box.hidden = true;
+    return;
+  }
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let cut;
+    while ((cut = buffer.search(/\r?\n\r?\n/)) >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut).replace(/^\r?\n\r?\n/, "");
+      handleEvent(block);
+    }
+  }
+}
+
+function handleEvent(block) {
+  let name = "message";
+  const data = [];
+  for (const line of block.split(/\r?\n/)) {
+    if (line.startsWith("event:")) name = line.slice(6).trim();
+    else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
+  }
+  if (!data.length) return;
+  const payload = JSON.parse(data.join("\n"));
+  if (name === "token") $("answer-text").textContent += payload.text;
+  else if (name === "answer") showAnswer(payload);
+  else if (name === "error") status("Error: " + payload.error);
+  else if (name === "done") { if ($("status").textContent === "Thinking…") status(""); }
+}
+
+function showAnswer(a) {
+  const text = $("answer-text");
+  text.textContent = a.answer;
+  if (a.abstained) {
+    $("answer").classList.add("abstained");
+    $("abstain-reason").textContent = "Why: " + a.abstain_reason + ".";
+    $("abstain-reason").hidden = false;
+    const list = $("closest-list");
+    list.replaceChildren();
+    for (const p of a.retrieved.slice(0, 3)) {
+      const li = el("li");
+      const b = el("button", `${p.file}:${p.start_line}-${p.end_line}`, "linklike");
+      b.type = "button";
+      b.addEventListener("click", () => openSource(p.file, p.start_line, p.end_line));
+      li.append(b);
+      list.append(li);
+    }
+    $("closest").hidden = false;
+  }
+  a.citations.forEach((c, i) => {
+    text.append(" ", el("span", `[${i + 1}]`, "marker"));
+    const li = el("li");
+    const chip = el("button", `[${i + 1}] ${c.file}:${c.start_line}-${c.end_line}`, "chip");
+    chip.type = "button";
+    chip.title = c.quote;
+    chip.addEventListener("click", () => openSource(c.file, c.start_line, c.end_line));
+    li.append(chip);
+    $("chips").append(li);
+  });
+  const rows = $("retrieved").querySelector("tbody");
+  rows.replaceChildren();
+  a.retrieved.forEach((p, i) => {
+    const tr = el("tr");
+    tr.append(el("td", String(i + 1)), el("td", `${p.file}:${p.start_line}-${p.end_line}`),
+              el("td", p.score.toFixed(3)), el("td", p.lexical.toFixed(2)));
+    rows.append(tr);
+  });
+  const t = a.timings_ms;
+  $("timings").textContent = `retrieve ${t.retrieve} ms · queue ${t.queue} ms · ` +
+    `generate ${t.generate} ms · total ${t.total} ms · ${a.model}`;
+  status("");
+}
+
+async function openSource(file, start, end) {
+  const response = await api("/sources/" + encodeURIComponent(file));
+  if (!response.ok) { status("Cannot open " + file); return; }
+  const src = await response.json();
+  $("source-title").textContent = src.title;
+  $("source-file").textContent = `${src.file} · ${src.total_lines} lines`;
+  const list = $("source-lines");
+  list.replaceChildren();
+  let first = null;
+  for (const line of src.lines) {
+    const li = el("li");
+    li.id = "line-" + line.number;
+    li.append(el("span", String(line.number), "no"), el("span", line.text, "text"));
+    if (start && line.number >= start && line.number <= end) {
+      li.classList.add("cited");
+      first = first || li;
+    }
+    list.append(li);
+  }
+  $("source-pane").hidden = false;
+  document.querySelector("main").classList.add("with-source");
+  if (first) first.scrollIntoView({ block: "center" });
+  $("close-source").focus({ preventScroll: true });
+}
+
+async function loadArticles() {
+  const response = await api("/articles");
+  if (!response.ok) return;
+  const list = $("articles");
+  list.replaceChildren();
+  for (const a of await response.json()) {
+    const li = el("li");
+    const b = el("button", a.title, "linklike");
+    b.type = "button";
+    b.addEventListener("click", () => openSource(a.file));
+    li.append(b, el("span", ` · ${a.file} · ${a.lines} lines`, "muted"));
+    list.append(li);
+  }
+}
+
+$("ask-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const q = $("question").value.trim();
+  if (q) ask(q).catch((err) => status("Error: " + err.message));
+});
+$("show-details").addEventListener("change", (e) => { $("details").hidden = !e.target.checked; });
+$("close-source").addEventListener("click", () => {
+  $("source-pane").hidden = true;
+  document.querySelector("main").classList.remove("with-source");
+});
+loadArticles();
