@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from qa.errors import (
+    BackendError,
     IndexMissingError,
     IndexStaleError,
     InputError,
@@ -36,6 +37,12 @@ Model = Annotated[str | None, typer.Option("--model", help="GGUF model path [env
 EmbedderOpt = Annotated[
     str | None, typer.Option("--embedder", help="sentence-transformers folder [env QA_EMBEDDER].")
 ]
+LlmUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--llm-url", help="OpenAI-compatible server (…/v1) to generate with [env QA_LLM_URL]."
+    ),
+]
 TopK = Annotated[
     int | None, typer.Option("--top-k", min=1, max=20, help="Passages given to the model.")
 ]
@@ -46,6 +53,7 @@ EXIT_CODES = {
     IndexMissingError: 3,
     IndexStaleError: 3,
     ModelUnavailableError: 4,
+    BackendError: 4,
 }
 
 
@@ -132,10 +140,11 @@ def ask(
     index_dir: IndexDir = None,
     model: Model = None,
     embedder: EmbedderOpt = None,
+    llm_url: LlmUrl = None,
 ) -> None:
     """Answer one question from the articles, citing file and lines."""
     settings = make_settings(
-        docs=docs, index_dir=index_dir, model=model, embedder=embedder, top_k=top_k
+        docs=docs, index_dir=index_dir, model=model, embedder=embedder, top_k=top_k, llm_url=llm_url
     )
     if not question.strip():
         raise InputError("the question is empty")
@@ -155,12 +164,19 @@ def serve(
     index_dir: IndexDir = None,
     model: Model = None,
     embedder: EmbedderOpt = None,
+    llm_url: LlmUrl = None,
 ) -> None:
     """Serve the HTTP API (and the page at /), loading models and index once."""
     from qa.server import serve as run
 
     settings = make_settings(
-        host=host, port=port, docs=docs, index_dir=index_dir, model=model, embedder=embedder
+        host=host,
+        port=port,
+        docs=docs,
+        index_dir=index_dir,
+        model=model,
+        embedder=embedder,
+        llm_url=llm_url,
     )
     run(settings)
 
@@ -225,11 +241,14 @@ def chat(
     index_dir: IndexDir = None,
     model: Model = None,
     embedder: EmbedderOpt = None,
+    llm_url: LlmUrl = None,
 ) -> None:
     """Talk with the articles: follow-up questions, /sources, /retrieved, /reset, /quit."""
     from qa.chat import run as run_chat
 
-    settings = make_settings(docs=docs, index_dir=index_dir, model=model, embedder=embedder)
+    settings = make_settings(
+        docs=docs, index_dir=index_dir, model=model, embedder=embedder, llm_url=llm_url
+    )
     pipeline = load_pipeline(settings)
     run_chat(pipeline, json_out, no_color="NO_COLOR" in os.environ)
 
@@ -262,6 +281,7 @@ def eval_(
     index_dir: IndexDir = None,
     model: Model = None,
     embedder: EmbedderOpt = None,
+    llm_url: LlmUrl = None,
 ) -> None:
     """Score the pipeline against a gold Q&A file and print the metrics."""
     from rich.progress import Progress
@@ -270,7 +290,7 @@ def eval_(
 
     items = load_gold(gold)
     settings = make_settings(
-        docs=docs, index_dir=index_dir, model=model, embedder=embedder, top_k=top_k
+        docs=docs, index_dir=index_dir, model=model, embedder=embedder, top_k=top_k, llm_url=llm_url
     )
     pipeline = load_pipeline(settings)
     with Progress(console=_console(err=True), disable=not sys.stderr.isatty()) as bar:

@@ -36,3 +36,7 @@ class ModelUnavailableError(QAError):
 
 class BusyError(QAError):
     """Too many requests are waiting for the model."""
+
+
+class BackendError(QAError):
+    """A remote generation backend failed or cannot be reached."""

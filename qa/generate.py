@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from qa.errors import BusyError, ModelUnavailableError
+from qa.errors import BackendError, BusyError, ModelUnavailableError
 
 
 @dataclass
@@ -50,17 +50,18 @@ class Generator(Protocol):
 
 
 class ModelQueue:
-    """Admits one caller at a time, first come first served, with a bounded number waiting."""
+    """Admits `slots` callers at a time, first come first served, with a bounded number waiting."""
 
-    def __init__(self, max_waiting: int) -> None:
+    def __init__(self, max_waiting: int, slots: int = 1) -> None:
         self.max_waiting = max_waiting
+        self.slots = slots
         self._queue: deque[threading.Event] = deque()
-        self._active = False
+        self._active = 0
         self._cond = threading.Lock()
 
     def busy(self) -> bool:
         """True when a new call would be refused."""
-        return self._active and len(self._queue) >= self.max_waiting
+        return self._active >= self.slots and len(self._queue) >= self.max_waiting
 
     @property
     def waiting(self) -> int:
@@ -78,10 +79,10 @@ class ModelQueue:
         with self._cond:
             if self.busy():
                 raise BusyError("the model is busy and its queue is full; retry shortly")
-            if self._active:
+            if self._active >= self.slots:
                 self._queue.append(mine)
             else:
-                self._active = True
+                self._active += 1
                 mine.set()
         while not mine.wait(0.05):
             if should_stop is not None and should_stop():
@@ -95,9 +96,9 @@ class ModelQueue:
         finally:
             with self._cond:
                 if self._queue:
-                    self._queue.popleft().set()
+                    self._queue.popleft().set()  # the slot passes straight on
                 else:
-                    self._active = False
+                    self._active -= 1
 
 
 class LlamaGenerator:
@@ -166,3 +167,104 @@ class LlamaGenerator:
                 if stats is not None:
                     # llama keeps prompt + completion tokens of the last call in n_tokens
                     stats.prompt_tokens = max(int(self.llm.n_tokens) - stats.completion_tokens, 0)
+
+
+class RemoteGenerator:
+    """An OpenAI-compatible chat completions server (llama.cpp's server, vLLM, …).
+
+    Choices are sent as a llama.cpp `grammar`; servers that ignore it answer freely, and the
+    pipeline then checks the reply against the lines like any written answer.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        model: str = "",
+        api_key: str = "",
+        timeout: float = 60.0,
+        slots: int = 4,
+        max_waiting: int = 64,
+    ) -> None:
+        import httpx
+
+        self.queue = ModelQueue(max_waiting, slots)
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.url = url.rstrip("/")
+        self.client = httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
+        self.model = model
+        self.name = model or self.url
+
+    def health(self) -> str:
+        """'ready', or why the backend cannot be reached."""
+        import httpx
+
+        try:
+            r = self.client.get("/models", timeout=5)
+        except httpx.HTTPError as exc:
+            return f"backend unreachable: {type(exc).__name__}"
+        return "ready" if r.status_code == 200 else f"backend answered {r.status_code}"
+
+    def busy(self) -> bool:
+        """True when a new call would be refused."""
+        return self.queue.busy()
+
+    def stream(
+        self,
+        messages: list[dict],
+        max_tokens: int,
+        stats: GenerationStats | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        stop: list[str] | None = None,
+        choices: list[str] | None = None,
+    ) -> Iterator[str]:
+        """Stream the reply over SSE; connection errors and 5xx become BackendError."""
+        import httpx
+
+        body = {
+            "messages": messages,
+            "max_tokens": max_tokens,
+            "temperature": 0.0,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        if self.model:
+            body["model"] = self.model
+        if stop:
+            body["stop"] = stop
+        if choices:
+            alternatives = " | ".join(json.dumps(c, ensure_ascii=False) for c in choices)
+            body["grammar"] = f"root ::= {alternatives}"
+        try:
+            with (
+                self.queue.turn(should_stop) as waited,
+                self.client.stream("POST", "/chat/completions", json=body) as response,
+            ):
+                if stats is not None:
+                    stats.queue_ms = waited
+                if response.status_code >= 400:
+                    response.read()
+                    raise BackendError(
+                        f"backend answered {response.status_code}: {response.text[:200]}"
+                    )
+                for line in response.iter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == "[DONE]":
+                        break
+                    chunk = json.loads(data)
+                    usage = chunk.get("usage")
+                    if usage and stats is not None:
+                        stats.prompt_tokens = usage.get("prompt_tokens", 0)
+                    for choice in chunk.get("choices") or []:
+                        delta = (choice.get("delta") or {}).get("content")
+                        if delta:
+                            if stats is not None:
+                                stats.completion_tokens += 1
+                            yield delta
+                    if should_stop is not None and should_stop():
+                        break
+        except httpx.TimeoutException as exc:
+            raise TimeoutError(f"the backend at {self.url} timed out") from exc
+        except httpx.HTTPError as exc:
+            raise BackendError(f"cannot reach the backend at {self.url}: {exc}") from exc

@@ -12,7 +12,7 @@ from qa.answer import ABSTAIN_TEXT, Answer, Timings
 from qa.cite import cite, content_words, line_citation
 from qa.embed import Embedder, SentenceTransformerEmbedder
 from qa.errors import IndexMissingError, IndexStaleError, InputError
-from qa.generate import GenerationStats, Generator, LlamaGenerator
+from qa.generate import GenerationStats, Generator, LlamaGenerator, RemoteGenerator
 from qa.prompt import load_prompts
 from qa.read import Line, Reader, answer_type, best_spans
 from qa.retrieve import Passage, Retriever
@@ -84,14 +84,7 @@ class Pipeline:
         """Load everything, building the index first when there is none or it is stale."""
         embedder = SentenceTransformerEmbedder(settings.embedder_path(), settings.threads)
         store = open_store(settings, embedder, on_build, progress)
-        generator = LlamaGenerator(
-            settings.model_path(),
-            settings.n_ctx,
-            settings.threads,
-            settings.seed,
-            max_waiting=settings.max_queue,
-        )
-        return cls(settings, store, embedder, generator)
+        return cls(settings, store, embedder, make_generator(settings))
 
     def check_question(self, question: str) -> str:
         """The question stripped, or InputError."""
@@ -229,6 +222,26 @@ class Pipeline:
             result.abstain_reason = "no retrieved line supports the reply"
             return
         result.answer, result.abstained, result.citations = text, False, citations
+
+
+def make_generator(settings: Settings) -> Generator:
+    """llama.cpp in this process, or the OpenAI-compatible server at settings.llm_url."""
+    if settings.llm_url:
+        return RemoteGenerator(
+            settings.llm_url,
+            settings.llm_model,
+            settings.llm_api_key,
+            settings.request_timeout,
+            settings.llm_concurrency,
+            settings.max_queue,
+        )
+    return LlamaGenerator(
+        settings.model_path(),
+        settings.n_ctx,
+        settings.threads,
+        settings.seed,
+        max_waiting=settings.max_queue,
+    )
 
 
 def open_store(

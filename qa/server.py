@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from qa.answer import Answer
 from qa.errors import (
+    BackendError,
     BusyError,
     IndexStaleError,
     InputError,
@@ -27,6 +28,7 @@ from qa.errors import (
     QAError,
     SourceNotFoundError,
 )
+from qa.openai_api import add_openai_routes
 from qa.pipeline import Pipeline, Token
 from qa.retrieve import Passage
 from qa.settings import Settings
@@ -86,6 +88,7 @@ class Health(BaseModel):
 
 
 STATUS = {
+    BackendError: 502,
     InputError: 400,
     SourceNotFoundError: 404,
     IndexStaleError: 409,
@@ -154,6 +157,7 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
     add_middleware(app, settings)
     add_error_handlers(app)
     add_routes(app, settings)
+    add_openai_routes(app)
     return app
 
 
@@ -240,8 +244,9 @@ def add_routes(app: FastAPI, settings: Settings) -> None:
     async def health() -> Health:
         """Ready or not, and what is loaded."""
         p = pipe()
+        check = getattr(p.generator, "health", None)
         return Health(
-            status="ready",
+            status=await run_in_threadpool(check) if check else "ready",
             model=p.generator.name,
             embedder=p.embedder.name,
             files=len(p.store.documents),

@@ -73,6 +73,15 @@ class Settings(BaseSettings):
     seed: int = Field(0, description="Sampling seed (generation is greedy).")
     max_question_chars: int = Field(2000, ge=1, description="Longest question accepted.")
     debug: bool = Field(False, description="Show tracebacks instead of one-line errors.")
+    llm_url: str = Field(
+        "",
+        description="OpenAI-compatible server (…/v1) to generate with instead of llama.cpp here.",
+    )
+    llm_api_key: str = Field("", description="Bearer key for the llm_url server.")
+    llm_model: str = Field("", description="Model name to send to the llm_url server.")
+    llm_concurrency: int = Field(
+        4, ge=1, le=256, description="Requests in flight to llm_url (match its parallel slots)."
+    )
     host: str = Field("127.0.0.1", description="Address `qa serve` binds to.")
     port: int = Field(8000, ge=0, le=65535, description="Port `qa serve` listens on.")
     max_queue: int = Field(
