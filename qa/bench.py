@@ -98,7 +98,11 @@ def question_bench(pipeline: Pipeline, questions: list[str]) -> dict:
         ours.append((answer, ms, chooser.messages(question, lines)))
     model_rows = []
     for answer, ms, messages in ours:
-        if llm is None or answer.completion_tokens == 0:
+        if answer.completion_tokens == 0:
+            continue
+        if llm is None:  # a remote backend: no raw llama.cpp to compare with here
+            model_rows.append({"prompt_tokens": answer.prompt_tokens, "ours_ms": round(ms, 1),
+                               "completion_tokens": answer.completion_tokens})  # fmt: skip
             continue
         started = time.perf_counter()
         first, pieces = None, 0
@@ -132,8 +136,9 @@ def question_bench(pipeline: Pipeline, questions: list[str]) -> dict:
     }
     if model_rows:
 
-        def med(key: str) -> float:
-            return round(statistics.median([r[key] for r in model_rows if r[key]]), 1)
+        def med(key: str) -> float | None:
+            values = [r[key] for r in model_rows if r.get(key)]
+            return round(statistics.median(values), 1) if values else None
 
         summary.update({
             "model_path_questions": len(model_rows),
@@ -145,7 +150,9 @@ def question_bench(pipeline: Pipeline, questions: list[str]) -> dict:
             "model_path_raw_llama_ms_p50": med("raw_ms"),
             "overhead_ratio_p50": round(
                 statistics.median([r["ours_ms"] / r["raw_ms"] for r in model_rows]), 2
-            ),
+            )
+            if llm is not None
+            else None,
         })  # fmt: skip
     return {"summary": summary, "questions": rows, "model_path": model_rows}
 
@@ -159,13 +166,11 @@ def chooser_prefix_tokens(pipeline: Pipeline) -> int:
 def run(settings: Settings, questions: list[str], sizes: list[int]) -> dict:
     """Everything `qa bench` measures."""
     from qa.embed import SentenceTransformerEmbedder
-    from qa.generate import LlamaGenerator
+    from qa.pipeline import make_generator
     from qa.store import build_index
 
     embedder, embed_load = _timed(SentenceTransformerEmbedder, settings.embedder_path())
-    generator, model_load = _timed(
-        LlamaGenerator, settings.model_path(), settings.n_ctx, settings.threads, settings.seed
-    )
+    generator, model_load = _timed(make_generator, settings)
     with tempfile.TemporaryDirectory() as tmp:
         fresh = settings.model_copy(update={"index_dir": Path(tmp) / "index"})
         (store, report), build_ms = _timed(build_index, fresh, embedder)

@@ -192,6 +192,7 @@ def bench(
     docs: Docs = None,
     model: Model = None,
     embedder: EmbedderOpt = None,
+    llm_url: LlmUrl = None,
 ) -> None:
     """Measure load, index build, embedding, search and per-question speed (prints figures)."""
     from qa.bench import run
@@ -202,7 +203,7 @@ def bench(
     except ValueError:
         raise InputError(f"--sizes must be comma-separated whole numbers, not {sizes!r}") from None
     items = load_gold(gold)[:questions]
-    settings = make_settings(docs=docs, model=model, embedder=embedder)
+    settings = make_settings(docs=docs, model=model, embedder=embedder, llm_url=llm_url)
     report = run(settings, [i.question for i in items], chosen_sizes)
     print_bench(report)
     if out:
