@@ -25,12 +25,16 @@ class GenerationStats:
     queue_ms: float = 0.0
 
 
+def grammar_text(choices: list[str]) -> str:
+    """GBNF that lets the model write exactly one of the choices."""
+    return "root ::= " + " | ".join(json.dumps(c, ensure_ascii=False) for c in choices)
+
+
 def choice_grammar(choices: list[str]):
-    """A llama.cpp grammar that lets the model write exactly one of the choices."""
+    """The same grammar, compiled for llama.cpp in this process."""
     from llama_cpp import LlamaGrammar
 
-    alternatives = " | ".join(json.dumps(c, ensure_ascii=False) for c in choices)
-    return LlamaGrammar.from_string(f"root ::= {alternatives}", verbose=False)
+    return LlamaGrammar.from_string(grammar_text(choices), verbose=False)
 
 
 class Generator(Protocol):
@@ -232,8 +236,7 @@ class RemoteGenerator:
         if stop:
             body["stop"] = stop
         if choices:
-            alternatives = " | ".join(json.dumps(c, ensure_ascii=False) for c in choices)
-            body["grammar"] = f"root ::= {alternatives}"
+            body["grammar"] = grammar_text(choices)
         try:
             with (
                 self.queue.turn(should_stop) as waited,
