@@ -11,6 +11,7 @@ from qa.embed import Embedder
 from qa.store import Store
 
 RRF_K = 60
+CANDIDATES = 100  # dense and lexical hits each side brings to the fusion
 
 
 class Passage(BaseModel):
@@ -56,26 +57,28 @@ class Retriever:
         if not chunks:
             return []
         query = self.embedder.embed_batch([question])
-        dense = np.asarray(self.store.vectors @ query[0], dtype=np.float32)
+        depth = min(len(chunks), max(k, CANDIDATES))
+        _, ids = self.store.faiss_index.search(query, depth)  # dense candidates from FAISS
+        order = ids[0][ids[0] >= 0]
         fused = np.zeros(len(chunks), dtype=np.float64)
-        order = np.argsort(-dense, kind="stable")
-        fused[order] += 1.0 / (RRF_K + np.arange(1, len(chunks) + 1))
+        fused[order] += 1.0 / (RRF_K + np.arange(1, len(order) + 1))
         lexical = np.zeros(len(chunks), dtype=np.float32)
         if self.bm25 is not None:
             lexical = self._lexical(question)
-            hits = np.argsort(-lexical, kind="stable")
+            hits = np.argsort(-lexical, kind="stable")[:CANDIDATES]
             hits = hits[lexical[hits] > 0]
             fused[hits] += 1.0 / (RRF_K + np.arange(1, len(hits) + 1))
         best = np.argsort(-fused, kind="stable")[:k]
+        dense = self.store.vectors[best] @ query[0]  # exact cosine for the ones returned
         return [
             Passage(
                 file=chunks[i].file,
                 start_line=chunks[i].start_line,
                 end_line=chunks[i].end_line,
-                score=round(float(dense[i]), 4),
+                score=round(float(cos), 4),
                 text=chunks[i].text,
                 lexical=round(float(lexical[i]), 4),
                 id=chunks[i].id,
             )
-            for i in best
+            for i, cos in zip(best, dense, strict=True)
         ]
