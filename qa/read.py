@@ -57,11 +57,14 @@ DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ish|ese|ean|an)(?:s)?$")
 
 
 def answer_type(question: str) -> str:
-    """number, date, name, place, proper, or other."""
-    for name, pattern in QUESTION_TYPES:
-        if pattern.search(question):
-            return name
-    return "other"
+    """number, date, name, place, proper, or other: the question word that comes first decides
+    ("which side … when it comes to" asks for a side, not a date)."""
+    found = []
+    for order, (name, pattern) in enumerate(QUESTION_TYPES):
+        match = pattern.search(question)
+        if match:
+            found.append((match.start(), order, name))
+    return min(found)[2] if found else "other"
 
 
 @dataclass
@@ -161,12 +164,12 @@ def capitalised_runs(text: str) -> list[tuple[int, str]]:
                     break
                 if nxt[0].isupper():
                     j += 1
-                elif (
-                    nxt in LOWER_LINKS
-                    and j + 1 < len(tokens)
-                    and tokens[j + 1].group()[0].isupper()
-                ):
-                    j += 2
+                    continue
+                k = j  # "Institute for the Study of War": links may come in a row
+                while k < len(tokens) and tokens[k].group() in LOWER_LINKS:
+                    k += 1
+                if k > j and k < len(tokens) and tokens[k].group()[0].isupper():
+                    j = k + 1
                 else:
                     break
             start, end = tokens[i].start(), tokens[j - 1].end()
