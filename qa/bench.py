@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.evaluate import percentile
 from qa.pipeline import Pipeline
 from qa.settings import Settings
 
@@ -21,14 +22,6 @@ def _timed(fn: Callable, *args, **kw) -> tuple[object, float]:
     started = time.perf_counter()
     out = fn(*args, **kw)
     return out, (time.perf_counter() - started) * 1000
-
-
-def _pct(values: list[float], q: int) -> float:
-    if not values:
-        return 0.0
-    if len(values) == 1:
-        return round(values[0], 1)
-    return round(statistics.quantiles(values, n=100, method="inclusive")[q - 1], 1)
 
 
 def search_bench(dim: int, sizes: list[int], queries: int = 200, k: int = 10) -> list[dict]:
@@ -129,9 +122,9 @@ def question_bench(pipeline: Pipeline, questions: list[str]) -> dict:
     totals = [r["total_ms"] for r in rows]
     summary = {
         "questions": len(rows),
-        "e2e_p50_ms": _pct(totals, 50),
-        "e2e_p95_ms": _pct(totals, 95),
-        "retrieve_p50_ms": _pct([r["retrieve_ms"] for r in rows], 50),
+        "e2e_p50_ms": percentile(totals, 50),
+        "e2e_p95_ms": percentile(totals, 95),
+        "retrieve_p50_ms": percentile([r["retrieve_ms"] for r in rows], 50),
         "answered_by_model": sum(r["answered_by"] == "model" for r in rows),
     }
     if model_rows:

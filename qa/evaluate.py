@@ -174,7 +174,8 @@ def _mean(values: list) -> float | None:
     return round(sum(values) / len(values), 3) if values else None
 
 
-def _percentile(values: list[float], q: float) -> float | None:
+def percentile(values: list[float], q: float) -> float | None:
+    """The q-th percentile (inclusive method), rounded to 0.1; None for no values."""
     if not values:
         return None
     if len(values) == 1:
@@ -202,8 +203,8 @@ def summarize(rows: list[dict]) -> dict:
         "citation_recall": _mean([any(r["citations_ok"]) for r in answerable]),
         "quote_faithfulness": _mean(faithful),
         **{f"recall@{k}": _mean([r["recall"][k] for r in answerable]) for k in RECALL_KS},
-        "latency_p50_ms": _percentile(latency, 50),
-        "latency_p95_ms": _percentile(latency, 95),
+        "latency_p50_ms": percentile(latency, 50),
+        "latency_p95_ms": percentile(latency, 95),
         "completion_tokens_mean": _mean([r["completion_tokens"] for r in rows]),
     }
 
