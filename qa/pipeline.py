@@ -120,13 +120,12 @@ class Pipeline:
         question = self.check_question(question)
         query = (search_question or question).strip()
         k = top_k or self.settings.top_k
-        n = max(k, self.settings.retrieve_k)
-        retrieved = self.retriever.search(query, n)
+        vector = self.embedder.embed_batch([query])[0]  # embedded once: retrieval and reading
+        retrieved = self.retriever.search(query, max(k, self.settings.retrieve_k), vector)
         passages = retrieved[:k]
         if query != question:  # a follow-up: its own words may find what the rewrite buries
-            own = self.retriever.search(question, n)
             seen = {p.id for p in passages}
-            passages += [p for p in own[:k] if p.id not in seen]
+            passages += [p for p in self.retriever.search(question, k) if p.id not in seen]
         retrieve_ms = (time.perf_counter() - started) * 1000
         result = Answer(
             question=question,
@@ -139,7 +138,7 @@ class Pipeline:
             search_question=query if query != question else "",
         )
         # the rewrite helps find passages; the question's own words pick the line and the answer
-        lines = self.reader.rank_lines(question, passages, query)
+        lines = self.reader.rank_lines(question, passages, vector)
         if not lines or lines[0].dense < self.settings.min_score:
             result.abstain_reason = "no passage is close enough to the question"
         else:

@@ -125,10 +125,11 @@ class Reader:
         return np.vstack([self.cache[(ln.file, ln.number)] for ln in lines])
 
     def rank_lines(
-        self, question: str, passages: list[Passage], search_question: str = ""
+        self, question: str, passages: list[Passage], vector: np.ndarray | None = None
     ) -> list[Line]:
-        """Every non-blank line of the passages, best first: closeness in meaning to the search
-        question (a rewritten follow-up), share of the question's own words present."""
+        """Every non-blank line of the passages, best first: closeness in meaning to `vector` (the
+        searched question's embedding, a rewritten follow-up's included; the question's own when
+        None), share of the question's own words present."""
         lines, seen = [], set()
         for rank, p in enumerate(passages):
             doc = self.store.documents[p.file]
@@ -139,7 +140,7 @@ class Reader:
                     lines.append(Line(p.file, n, text, rank))
         if not lines:
             return []
-        q = self.embedder.embed_batch([search_question or question])[0]
+        q = self.embedder.embed_batch([question])[0] if vector is None else vector
         dense = self._vectors(lines) @ q
         asked = content_words(question)
         for ln, d in zip(lines, dense, strict=True):

@@ -51,12 +51,13 @@ class Retriever:
             return np.zeros(len(self.store.chunks), dtype=np.float32)
         return np.asarray(self.bm25.get_scores(words), dtype=np.float32)
 
-    def search(self, question: str, k: int) -> list[Passage]:
-        """The k passages most relevant to the question, best first."""
+    def search(self, question: str, k: int, vector: np.ndarray | None = None) -> list[Passage]:
+        """The k passages most relevant to the question, best first (`vector`: its embedding,
+        when the caller has it already)."""
         chunks = self.store.chunks
         if not chunks:
             return []
-        query = self.embedder.embed_batch([question])
+        query = (self.embedder.embed_batch([question])[0] if vector is None else vector)[None, :]
         depth = min(len(chunks), max(k, CANDIDATES))
         _, ids = self.store.faiss_index.search(query, depth)  # dense candidates from FAISS
         order = ids[0][ids[0] >= 0]
