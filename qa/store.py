@@ -105,7 +105,12 @@ def load_store(index_dir: Path, fingerprint: str | None = None) -> Store:
         vectors = np.load(current / "vectors.npy", allow_pickle=False)
         if vectors.shape != (len(chunks), manifest["dim"]) or manifest.get("format") != FORMAT:
             raise ValueError("vectors do not match chunks")
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        import faiss
+
+        index = faiss.read_index(str(current / "faiss.index"))
+        if index.ntotal != len(chunks) or index.d != manifest["dim"]:
+            raise ValueError("faiss.index does not match chunks")
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexMissingError(
             f"index in {str(index_dir)!r} is corrupt ({exc}): run `qa index --rebuild`"
         ) from exc
@@ -115,9 +120,7 @@ def load_store(index_dir: Path, fingerprint: str | None = None) -> Store:
             f"({manifest.get('embedder')}, chunk_size {manifest.get('chunk_size')}): "
             "run `qa index` to rebuild it"
         )
-    store = Store(manifest, chunks, vectors, documents, current.resolve())
-    store.faiss_index = _faiss_index(vectors, manifest["dim"])
-    return store
+    return Store(manifest, chunks, vectors, documents, current.resolve(), index)
 
 
 def _previous(index_dir: Path, fingerprint: str) -> tuple[Store | None, str]:

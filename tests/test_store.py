@@ -69,6 +69,10 @@ def test_missing_and_corrupt_index(settings):
     (settings.index_dir / "current" / "chunks.jsonl").write_text("{broken\n")
     with pytest.raises(IndexMissingError, match="--rebuild"):
         load_store(settings.index_dir)
+    build_index(settings, FakeEmbedder(), rebuild=True)
+    (settings.index_dir / "current" / "faiss.index").write_bytes(b"junk")
+    with pytest.raises(IndexMissingError, match="--rebuild"):
+        load_store(settings.index_dir)
 
 
 def test_binary_and_odd_files(settings):
