@@ -20,6 +20,7 @@ NUMBER_WORDS = (
     "twenty|thirty|forty|fifty|sixty|hundred|thousand|dozens|hundreds|thousands"
 )
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 NUMBER = re.compile(
     rf"(?<![\w.])(?:\d+(?:[.,]\d+)*(?:\s?(?:km2|km|%|sq km))?|(?:{NUMBER_WORDS})\b|"
     rf"(?:{NUMBER_WORDS.upper()})\b)"
@@ -27,7 +28,7 @@ NUMBER = re.compile(
 )
 DATE = re.compile(
     rf"\b(?:(?:early|mid|late)[- ])?(?:{MONTHS})(?:\s+\d{{1,2}})?(?:,?\s+\d{{4}})?\b|"
-    r"\b(?:1[89]|20)\d{2}\b|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|"
+    rf"\b(?:1[89]|20)\d{{2}}\b|\b(?:{WEEKDAYS})\b|"
     r"\b(?:last|this|next) (?:week|month|year|summer|winter|spring|autumn)\b|\bmid-\w+"
 )
 LOWER_LINKS = {"of", "for", "the", "de", "von", "al", "and"}
@@ -49,9 +50,7 @@ QUESTION_TYPES = [
                           r"institute|group|platform|channel|newspaper|outlet|company|unit|"
                           r"brigade|battalion|system|network|news|name)\b|\bwhich\b", re.I)),
 ]  # fmt: skip
-CALENDAR = re.compile(
-    rf"(?:{MONTHS}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)(?:\s+\d+)?"
-)
+CALENDAR = re.compile(rf"(?:{MONTHS}|{WEEKDAYS})(?:\s+\d+)?")
 TYPE_NOUN = re.compile(r"\b(?:what|which)\s+(\w+)", re.I)
 DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ish|ese|ean|an)(?:s)?$")
 
