@@ -44,7 +44,7 @@ LlmUrl = Annotated[
     ),
 ]
 TopK = Annotated[
-    int | None, typer.Option("--top-k", min=1, max=20, help="Passages given to the model.")
+    int | None, typer.Option("--top-k", min=1, max=20, help="Passages whose lines are read.")
 ]
 
 EXIT_CODES = {

@@ -38,20 +38,28 @@ NOT_NAMES = {
     "We", "Our", "His", "Her", "Their", "There", "When", "While", "With", "Without", "For", "From",
     "Some", "Another", "Other", "Last", "Since", "To", "By", "Of", "Its", "Keep", "Read", "Show",
 }  # fmt: skip
+PERSON_NOUNS = (
+    "person|official|minister|leader|spokesperson|reporter|general|president|mayor|governor|chief"
+)
+PLACE_NOUNS = "city|town|village|region|country|province|settlement|area|river|place|oblast|capital"
+PROPER_NOUNS = (
+    "organi[sz]ation|agency|institution|university|institute|group|platform|channel|newspaper|"
+    "outlet|company|unit|brigade|battalion|system|network|news|name"
+)
+ASKED = r"\b(?:what|which) (?:\w+ ){0,2}?"  # "which Ukrainian region", "what research group"
 QUESTION_TYPES = [
     ("number", re.compile(r"\bhow (many|much)\b|\bwhat (number|percentage|share|amount)\b", re.I)),
     ("date", re.compile(r"\bwhen\b|\b(what|which) (year|month|day|date)\b|\bwhat time\b", re.I)),
-    ("name", re.compile(r"\bwho(m|se)?\b|\b(what|which) (person|official|minister|leader|"
-                        r"spokesperson|reporter|general|president|mayor|governor|chief)\b", re.I)),
-    ("place", re.compile(r"\bwhere\b|\b(what|which|in which|into which) (city|town|village|"
-                         r"region|country|province|settlement|area|river|place|oblast|capital)\b",
-                         re.I)),
-    ("proper", re.compile(r"\b(what|which) (organi[sz]ation|agency|institution|university|"
-                          r"institute|group|platform|channel|newspaper|outlet|company|unit|"
-                          r"brigade|battalion|system|network|news|name)\b|\bwhich\b", re.I)),
+    ("name", re.compile(rf"\bwho(m|se)?\b|{ASKED}(?:{PERSON_NOUNS})\b", re.I)),
+    ("place", re.compile(rf"\bwhere\b|{ASKED}(?:{PLACE_NOUNS})\b", re.I)),
+    ("proper", re.compile(rf"{ASKED}(?:{PROPER_NOUNS})\b|(?<!,)(?<!, )\bwhich\b", re.I)),
 ]  # fmt: skip
 CALENDAR = re.compile(rf"(?:{MONTHS}|{WEEKDAYS})(?:\s+\d+)?")
-TYPE_NOUN = re.compile(r"\b(?:what|which)\s+(\w+)", re.I)
+TYPE_NOUN = re.compile(
+    rf"{ASKED}({PERSON_NOUNS}|{PLACE_NOUNS}|{PROPER_NOUNS})\b|\b(?:what|which)\s+(\w+)", re.I
+)
+ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)$")
+DIRECTION = re.compile(r"\b(?:(?:north|south)-?(?:east|west)?|east|west)\b(?= of\b)", re.I)
 DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ish|ese|ean|an)(?:s)?$")
 
 
@@ -155,7 +163,7 @@ def capitalised_runs(text: str) -> list[tuple[int, str]]:
     i = 0
     while i < len(tokens):
         word = tokens[i].group()
-        if word[0].isupper() and word not in NOT_NAMES:
+        if (word[0].isupper() or ORDINAL.match(word)) and word not in NOT_NAMES:
             j = i + 1
             while j < len(tokens):
                 nxt = tokens[j].group()
@@ -190,6 +198,8 @@ def spans(kind: str, line: Line) -> list[Span]:
         found = [(m.start(), m.group()) for m in DATE.finditer(text)]
     elif kind in ("name", "place", "proper"):
         found = [(o, t) for o, t in capitalised_runs(text) if not CALENDAR.fullmatch(t)]
+        if kind == "place":  # "just southwest of Bakhmut"
+            found += [(m.start(), m.group()) for m in DIRECTION.finditer(text)]
     out = []
     for start, t in found:
         t = re.sub(r"(['’]s?)$", "", t.strip())
@@ -217,7 +227,7 @@ def best_spans(
     """Typed spans of the best lines that add something to the question, best first."""
     asked = content_words(question)
     noun = TYPE_NOUN.search(question)
-    noun = noun.group(1).lower() if noun else ""
+    noun = (noun.group(1) or noun.group(2)).lower() if noun else ""
     month = re.search(r"\bmonth\b", question, re.I)
     year = re.search(r"\byear\b", question, re.I)
     out = []
@@ -225,7 +235,7 @@ def best_spans(
         for span in spans(kind, line):
             new = content_words(span.text) - asked
             shared = content_words(span.text) & asked - {noun}
-            if not new or (kind != "number" and shared):
+            if not new or (kind != "number" and shared and noun not in words(span.text)):
                 continue  # the question's own words are not its answer
             if (
                 month
@@ -240,6 +250,8 @@ def best_spans(
                 score -= 0.5  # "Ukrainian" is seldom the answer to which/who
             if noun and noun in words(span.text):
                 score += 0.5  # "which river" -> "Dnipro River"
+            if line.text[: span.start].count("(") > line.text[: span.start].count(")"):
+                score -= 0.3  # an aside in parentheses: a conversion, a source, a gloss
             if kind == "name" and " " in span.text:
                 score += 0.1  # a person is usually named in full
             span.score = score

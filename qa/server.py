@@ -46,7 +46,7 @@ class AskRequest(BaseModel):
     )
 
     question: StrictStr = Field(description="The question, in plain words.")
-    top_k: StrictInt | None = Field(None, ge=1, le=20, description="Passages given to the model.")
+    top_k: StrictInt | None = Field(None, ge=1, le=20, description="Passages whose lines are read.")
     stream: StrictBool = Field(False, description="Answer as Server-Sent Events.")
 
 

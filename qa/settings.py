@@ -53,7 +53,9 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(
         0, ge=0, le=20, description="Lines repeated between consecutive chunks of a file."
     )
-    top_k: int = Field(3, ge=1, le=20, description="Passages shown to the model.")
+    top_k: int = Field(
+        10, ge=1, le=20, description="Passages whose lines the reader ranks for the answer."
+    )
     retrieve_k: int = Field(10, ge=1, le=50, description="Passages retrieved and reported.")
     hybrid: bool = Field(True, description="Fuse BM25 lexical ranks with dense ranks.")
     min_score: float = Field(
