@@ -174,7 +174,7 @@ class Pipeline:
     ) -> Iterator[Token]:
         """Find the answer in the best lines; fill in result (answer, citations or abstention)."""
         kind = answer_type(question)
-        spans = best_spans(kind, question, lines, self.reader.rarity)
+        spans = best_spans(kind, question, lines, self.reader.rarity, fit=self.reader.fit)
         choices = list(dict.fromkeys(s.text for s in spans))[: self.settings.max_choices]
         gen_start = time.perf_counter()
         if choices and not self.settings.model_chooses:
