@@ -36,6 +36,13 @@ class Answer(BaseModel):
         "finder's best typed candidate was taken without the model.",
     )
     abstain_reason: str = Field("", description="Why the answer abstained, when it did.")
+    signals: dict[str, float] = Field(
+        default_factory=dict,
+        description="What abstention is decided on: evidence (the best line's similarity to the "
+        "question), fit (the answer's similarity to the kind of thing asked for, for which/what "
+        "questions), coverage (share of the question's words in the cited line). "
+        "`qa eval --calibrate` finds the thresholds.",
+    )
     search_question: str = Field("", description="The question used for retrieval, if rewritten.")
     prompt_tokens: int = Field(0, description="Tokens in the prompt.")
     completion_tokens: int = Field(0, description="Tokens the model wrote.")

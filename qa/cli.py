@@ -277,6 +277,15 @@ def eval_(
     min_citation_precision: Annotated[float | None, typer.Option()] = None,
     min_citation_recall: Annotated[float | None, typer.Option()] = None,
     max_wrongful_abstention: Annotated[float | None, typer.Option()] = None,
+    calibrate: Annotated[
+        bool,
+        typer.Option(
+            "--calibrate",
+            help="Ask with the abstention thresholds off, then report the thresholds that get "
+            "the most questions right with wrongful abstention at most --max-wrongful-abstention "
+            "(0.1 when not given).",
+        ),
+    ] = False,
     top_k: TopK = None,
     docs: Docs = None,
     index_dir: IndexDir = None,
@@ -287,18 +296,26 @@ def eval_(
     """Score the pipeline against a gold Q&A file and print the metrics."""
     from rich.progress import Progress
 
-    from qa.evaluate import evaluate, load_gold, markdown
+    from qa.evaluate import OFF, evaluate, load_gold, markdown
+    from qa.evaluate import calibrate as run_calibration
 
     items = load_gold(gold)
     settings = make_settings(
         docs=docs, index_dir=index_dir, model=model, embedder=embedder, top_k=top_k, llm_url=llm_url
     )
+    if calibrate:
+        settings = settings.model_copy(update=OFF)
     pipeline = load_pipeline(settings)
     with Progress(console=_console(err=True), disable=not sys.stderr.isatty()) as bar:
         task = bar.add_task("asking", total=len(items))
         report = evaluate(pipeline.ask, items, settings.docs, on_row=lambda _: bar.advance(task))
     report["gold"], report["model"] = str(gold), pipeline.generator.name
-    print_report(report)
+    if calibrate:
+        limit = 0.1 if max_wrongful_abstention is None else max_wrongful_abstention
+        report["calibration"] = calibration = run_calibration(report["questions"], limit)
+        print_calibration(calibration, limit)
+    else:
+        print_report(report)
     if out:
         out.write_text(json.dumps(report, indent=2))
     if md:
@@ -319,6 +336,30 @@ def eval_(
     if failed:
         note("below threshold: " + "; ".join(failed))
         raise typer.Exit(1)
+
+
+def print_calibration(calibration: dict, limit: float) -> None:
+    """Each signal's best threshold and what it does, then the settings to use."""
+    from rich.table import Table
+
+    from qa.evaluate import OFF, SIGNALS
+
+    figures = ("accuracy", "abstention_accuracy", "wrongful_abstention", "decisions_right")
+    table = Table(title=f"abstention thresholds (wrongful abstention at most {limit})")
+    for name in ("signal", "setting", "threshold", "accuracy", "abstention", "wrongful", "right"):
+        table.add_column(name, justify="left" if name in ("signal", "setting") else "right")
+    before = calibration["before"]
+    table.add_row("(none)", "", "off", *(str(before[k]) for k in figures), style="dim")
+    for step in calibration["steps"]:
+        threshold = "off" if step["threshold"] is None else str(step["threshold"])
+        table.add_row(step["signal"], step["setting"], threshold, *(str(step[k]) for k in figures))
+    console = _console()
+    console.print(table)
+    env = " ".join(
+        f"QA_{setting.upper()}={calibration['thresholds'].get(signal, OFF[setting])}"
+        for signal, setting in SIGNALS.items()
+    )
+    console.print(f"rows are cumulative: each applies the thresholds above it\nuse: {env}")
 
 
 def print_report(report: dict) -> None:

@@ -7,6 +7,7 @@ import re
 import statistics
 import string
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -154,6 +155,8 @@ def score_one(item: GoldItem, answer: Answer, docs: Path) -> dict:
         "answer": answer.answer,
         "abstained": answer.abstained,
         "abstain_reason": answer.abstain_reason,
+        "answered_by": answer.answered_by,
+        "signals": answer.signals,
         "citations": [f"{c.file}:{c.start_line}-{c.end_line}" for c in answer.citations],
         "citations_ok": [citation_ok(c, item) for c in answer.citations],
         "faithful": [quote_faithful(c, docs) for c in answer.citations],
@@ -228,6 +231,57 @@ def evaluate(
         "by_kind": {k: summarize([r for r in rows if r["kind"] == k]) for k in kinds},
         "questions": rows,
     }
+
+
+# each signal: the setting that holds its threshold (abstain when the signal is below it)
+SIGNALS = {"evidence": "min_score", "fit": "min_fit", "coverage": "min_coverage"}
+OFF = {"min_score": -1.0, "min_fit": -1.0, "min_coverage": 0.0}  # settings that never abstain
+
+
+def decide(rows: list[dict], thresholds: dict[str, float]) -> dict:
+    """Figures if each row also abstained when a signal is below its threshold."""
+
+    def abstains(r: dict) -> bool:
+        sig = r.get("signals", {})
+        return r["abstained"] or any(sig.get(k, t) < t for k, t in thresholds.items())
+
+    answerable = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+    right = sum(r["correct"] and not abstains(r) for r in answerable)
+    declined = sum(abstains(r) for r in unanswerable)
+    return {
+        "accuracy": _mean([r["correct"] and not abstains(r) for r in answerable]),
+        "abstention_accuracy": _mean([abstains(r) for r in unanswerable]),
+        "wrongful_abstention": _mean([abstains(r) for r in answerable]),
+        "decisions_right": round((right + declined) / max(len(rows), 1), 3),
+    }
+
+
+def calibrate(rows: list[dict], max_wrongful: float = 0.1) -> dict:
+    """Thresholds for the abstention signals, chosen one signal at a time (in SIGNALS order,
+    each given the ones before) to get the most questions right (answered correctly or declined
+    when unanswerable) with wrongful abstention at most max_wrongful. Rows must come from a
+    pipeline that never abstained on these signals (OFF). A threshold sits halfway between two
+    observed values, so a question on the border is not decided by rounding."""
+    chosen: dict[str, float] = {}
+    steps = []
+    for signal in SIGNALS:
+        values = sorted({r["signals"][signal] for r in rows if signal in r.get("signals", {})})
+        candidates = [None] + [round((a + b) / 2, 4) for a, b in pairwise(values)]
+        best, best_key = None, None
+        for t in candidates:
+            trial = chosen | ({signal: t} if t is not None else {})
+            figures = decide(rows, trial)
+            if (figures["wrongful_abstention"] or 0) > max_wrongful:
+                continue
+            key = (figures["decisions_right"], -(t or -1.0))  # ties: the lower threshold
+            if best_key is None or key > best_key:
+                best, best_key = t, key
+        if best is not None:
+            chosen[signal] = best
+        steps.append({"signal": signal, "setting": SIGNALS[signal], "threshold": best,
+                      "observed": len(values), **decide(rows, dict(chosen))})  # fmt: skip
+    return {"before": decide(rows, {}), "steps": steps, "thresholds": chosen}
 
 
 def markdown(report: dict, title: str) -> str:

@@ -139,6 +139,8 @@ class Pipeline:
         )
         # the rewrite helps find passages; the question's own words pick the line and the answer
         lines = self.reader.rank_lines(question, passages, vector)
+        if lines:
+            result.signals["evidence"] = round(lines[0].dense, 4)
         if not lines or lines[0].dense < self.settings.min_score:
             result.abstain_reason = "no passage is close enough to the question"
         else:
@@ -219,6 +221,18 @@ class Pipeline:
             )
         if not citations:
             result.abstain_reason = "no retrieved line supports the reply"
+            return
+        asked = content_words(question)
+        result.signals["coverage"] = round(
+            max(len(asked & content_words(c.quote)) for c in citations) / max(len(asked), 1), 4
+        )
+        if chosen is not None and chosen.fit is not None:
+            result.signals["fit"] = round(chosen.fit, 4)
+            if chosen.fit < self.settings.min_fit:
+                result.abstain_reason = "no candidate is the kind of thing the question asks for"
+                return
+        if result.signals["coverage"] < self.settings.min_coverage:
+            result.abstain_reason = "the cited line holds too little of the question"
             return
         result.answer, result.abstained, result.citations = text, False, citations
 

@@ -108,6 +108,7 @@ class Span:
     start: int
     score: float = 0.0
     kind: str = ""
+    fit: float | None = None  # likeness to the kind of thing asked for, if the question names one
 
 
 @dataclass
@@ -294,5 +295,6 @@ def best_spans(
     phrase = type_phrase(question)
     if fit and phrase and out:
         for span, similarity in zip(out, fit(phrase, [s.text for s in out]), strict=True):
+            span.fit = similarity
             span.score += FIT_WEIGHT * similarity
     return sorted(out, key=lambda s: s.score, reverse=True)

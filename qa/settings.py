@@ -61,6 +61,14 @@ class Settings(BaseSettings):
     min_score: float = Field(
         0.3, description="Abstain when the best line's cosine similarity is below this."
     )
+    min_fit: float = Field(
+        0.16,
+        description="Abstain when a which/what question's answer is less like the kind of thing "
+        "asked for than this (cosine).",
+    )
+    min_coverage: float = Field(
+        0.0, ge=0, le=1, description="Abstain when the cited line holds less of the question."
+    )
     context_lines: int = Field(2, ge=1, le=20, description="Best lines shown to the model.")
     max_choices: int = Field(4, ge=1, le=20, description="Candidate answers the model picks from.")
     model_chooses: bool = Field(

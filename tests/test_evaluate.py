@@ -9,8 +9,10 @@ from qa.cite import Citation
 from qa.errors import InputError
 from qa.evaluate import (
     GoldItem,
+    calibrate,
     citation_ok,
     contains,
+    decide,
     evaluate,
     exact,
     load_gold,
@@ -110,3 +112,27 @@ def test_gold_keeps_unknown_fields_and_refuses_duplicates(tmp_path):
     gold.write_text(json.dumps(row) + "\n" + json.dumps(row) + "\n")
     with pytest.raises(InputError, match="duplicate"):
         load_gold(gold)
+
+
+def row(answerable, evidence, correct=True, abstained=False, **signals):
+    return {"answerable": answerable, "correct": correct, "abstained": abstained,
+            "signals": {"evidence": evidence, **signals}}  # fmt: skip
+
+
+def test_calibrate_finds_the_threshold_between_the_classes():
+    rows = [row(True, 0.8), row(True, 0.6), row(True, 0.5, correct=False), row(False, 0.3),
+            row(False, 0.45), row(False, 0.9)]  # fmt: skip
+    result = calibrate(rows, max_wrongful=0.0)
+    assert result["thresholds"] == {"evidence": 0.475}  # halfway between 0.45 and 0.5
+    step = result["steps"][0]
+    assert step["abstention_accuracy"] == 0.667 and step["wrongful_abstention"] == 0.0
+    assert result["before"]["abstention_accuracy"] == 0.0
+    # a signal a row lacks never makes it abstain; one absent everywhere stays off
+    assert result["steps"][1]["threshold"] is None
+
+
+def test_calibrate_respects_the_wrongful_abstention_limit():
+    rows = [row(True, 0.2), row(True, 0.8), row(False, 0.3), row(False, 0.4)]
+    assert calibrate(rows, max_wrongful=0.0)["thresholds"] == {}
+    assert calibrate(rows, max_wrongful=0.5)["thresholds"] == {"evidence": 0.6}
+    assert decide(rows, {"evidence": 0.6})["decisions_right"] == 0.75

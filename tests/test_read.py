@@ -1,6 +1,6 @@
 import pytest
 
-from qa.read import answer_type, capitalised_runs
+from qa.read import Line, answer_type, best_spans, capitalised_runs, spans, type_phrase
 
 
 @pytest.mark.parametrize(
@@ -14,6 +14,8 @@ from qa.read import answer_type, capitalised_runs
         ("Which agency took the picture?", "proper"),
         ("Which side has the upper hand when it comes to manpower?", "proper"),
         ("What does Kinzhal mean?", "other"),
+        ("In which Ukrainian region is the town?", "place"),
+        ("What do troops want to do to Bakhmut, which Russia holds?", "other"),
     ],
 )
 def test_answer_type_follows_the_first_question_word(question, kind):
@@ -24,3 +26,40 @@ def test_capitalised_runs_link_of_and_the():
     text = "According to the Institute for the Study of War (ISW), Wagner left."
     runs = [t for _, t in capitalised_runs(text)]
     assert "Institute for the Study of War" in runs and "ISW" in runs and "According" not in runs
+
+
+@pytest.mark.parametrize(
+    "question, phrase",
+    [
+        ("Which research organization argued that?", "research organization"),
+        ("Into which Russian province did they cross?", "province"),
+        ("What type of operation had begun?", "operation"),
+        ("What do troops want?", ""),
+        ("Who said it?", ""),
+    ],
+)
+def test_type_phrase_names_the_kind_asked_for(question, phrase):
+    assert type_phrase(question) == phrase
+
+
+def test_ordinals_start_names_and_directions_answer_where():
+    unit = Line("a.txt", 1, "Soldiers from the 60th Battalion of Territorial Defense fired.", 0)
+    assert "60th Battalion of Territorial Defense" in [s.text for s in spans("proper", unit)]
+    near = Line("a.txt", 2, "Fighting near Klishchiivka, just southwest of Bakhmut.", 0)
+    assert "southwest" in [s.text for s in spans("place", near, where=True)]
+    assert "southwest" not in [s.text for s in spans("place", near, where=False)]
+
+
+def test_fit_reorders_candidates_and_is_kept_on_the_span():
+    line = Line(
+        "a.txt", 1, "Moscow said the Institute for the Study of War was wrong.", 0, 0.5, 0.2
+    )
+
+    def fit(phrase, texts):  # a stand-in for the embedder: likes institutes
+        return [1.0 if "Institute" in t else 0.0 for t in texts]
+
+    question = "Which research organization disagreed?"
+    plain = best_spans("proper", question, [line], {})
+    fitted = best_spans("proper", question, [line], {}, fit=fit)
+    assert plain[0].text == "Moscow" and plain[0].fit is None
+    assert fitted[0].text == "Institute for the Study of War" and fitted[0].fit == 1.0
