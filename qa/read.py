@@ -47,13 +47,15 @@ PROPER_NOUNS = (
     "organi[sz]ation|agency|institution|university|institute|group|platform|channel|newspaper|"
     "outlet|company|unit|brigade|battalion|system|network|news|name"
 )
+# ", which remains ...": a relative clause (a verb follows), not a question ("..., which side")
+RELATIVE = r"(?<=, which) (?:is|was|are|were|has|have|had|can|could|will|would|\w+ed|\w+s)\b"
 ASKED = r"\b(?:what|which) (?:\w+ ){0,2}?"  # "which Ukrainian region", "what research group"
 QUESTION_TYPES = [
     ("number", re.compile(r"\bhow (many|much)\b|\bwhat (number|percentage|share|amount)\b", re.I)),
     ("date", re.compile(r"\bwhen\b|\b(what|which) (year|month|day|date)\b|\bwhat time\b", re.I)),
     ("name", re.compile(rf"\bwho(m|se)?\b|{ASKED}(?:{PERSON_NOUNS})\b", re.I)),
     ("place", re.compile(rf"\bwhere\b|{ASKED}(?:{PLACE_NOUNS})\b", re.I)),
-    ("proper", re.compile(rf"{ASKED}(?:{PROPER_NOUNS})\b|(?<!,)(?<!, )\bwhich\b", re.I)),
+    ("proper", re.compile(rf"{ASKED}(?:{PROPER_NOUNS})\b|\bwhich\b(?!{RELATIVE})", re.I)),
 ]  # fmt: skip
 CALENDAR = re.compile(rf"(?:{MONTHS}|{WEEKDAYS})(?:\s+\d+)?")
 TYPE_NOUN = re.compile(

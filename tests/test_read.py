@@ -15,7 +15,8 @@ from qa.read import Line, answer_type, best_spans, capitalised_runs, spans, type
         ("Which side has the upper hand when it comes to manpower?", "proper"),
         ("What does Kinzhal mean?", "other"),
         ("In which Ukrainian region is the town?", "place"),
-        ("What do troops want to do to Bakhmut, which Russia holds?", "other"),
+        ("What do troops want to do to Bakhmut, which remains Russian?", "other"),
+        ("According to the minister, which side has the upper hand?", "proper"),
     ],
 )
 def test_answer_type_follows_the_first_question_word(question, kind):
