@@ -208,6 +208,9 @@ class Pipeline:
         if not text or NOT_STATED.match(text):
             result.abstain_reason = "the model found no answer in the passages"
             return
+        if len(text.split()) > self.settings.max_answer_words:
+            result.abstain_reason = "the model could not answer briefly from the lines"
+            return
         chosen = next((s for s in spans if s.text == text), None)
         if chosen is None and not self.supported(text, question, lines):
             result.abstain_reason = "the reply says things the retrieved lines do not"

@@ -52,11 +52,21 @@ RELATIVE = r"(?<=, which) (?:is|was|are|were|has|have|had|can|could|will|would|\
 ASKED = r"\b(?:what|which) (?:\w+ ){0,2}?"  # "which Ukrainian region", "what research group"
 QUESTION_TYPES = [
     ("number", re.compile(r"\bhow (many|much)\b|\bwhat (number|percentage|share|amount)\b", re.I)),
+    ("often", re.compile(r"\bhow often\b", re.I)),
     ("date", re.compile(r"\bwhen\b|\b(what|which) (year|month|day|date)\b|\bwhat time\b", re.I)),
     ("name", re.compile(rf"\bwho(m|se)?\b|{ASKED}(?:{PERSON_NOUNS})\b", re.I)),
     ("place", re.compile(rf"\bwhere\b|{ASKED}(?:{PLACE_NOUNS})\b", re.I)),
     ("proper", re.compile(rf"{ASKED}(?:{PROPER_NOUNS})\b|\bwhich\b(?!{RELATIVE})", re.I)),
 ]  # fmt: skip
+OFTEN = re.compile(
+    rf"\b(?:once|twice|(?:{NUMBER_WORDS}|\d+|several|many) times)"
+    r"(?: (?:a|an|per|each|every) (?:day|week|month|year|hour|night))?\b",
+    re.I,
+)
+COUNTED = re.compile(
+    r"\bhow (?:many|much) ((?:[\w-]+ ){0,3}[\w-]+)", re.I
+)  # "how many ... missiles"
+COUNTS = ("number", "often")  # kinds whose answer may share words with the question
 CALENDAR = re.compile(rf"(?:{MONTHS}|{WEEKDAYS})(?:\s+\d+)?")
 TYPE_NOUN = re.compile(
     rf"{ASKED}({PERSON_NOUNS}|{PLACE_NOUNS}|{PROPER_NOUNS})\b|\b(?:what|which)\s+(\w+)", re.I
@@ -212,6 +222,8 @@ def spans(kind: str, line: Line, where: bool = False) -> list[Span]:
     found: list[tuple[int, str]] = []
     if kind == "number":
         found = [(m.start(), m.group()) for m in NUMBER.finditer(text)]
+    elif kind == "often":
+        found = [(m.start(), m.group()) for m in OFTEN.finditer(text)]
     elif kind == "date":
         found = [(m.start(), m.group()) for m in DATE.finditer(text)]
     elif kind in ("name", "place", "proper"):
@@ -265,6 +277,12 @@ def best_spans(
     asked = content_words(question)
     noun = TYPE_NOUN.search(question)
     noun = (noun.group(1) or noun.group(2)).lower() if noun else ""
+    counted = COUNTED.search(question)
+    counted = (
+        {w for w in words(counted.group(1)) if w not in AUXILIARIES and w in content_words(w)}
+        if counted
+        else set()
+    )
     where = bool(re.match(r"^(?:(?!\b(?:what|which|who)\b).)*\bwhere\b", question, re.I))
     month = re.search(r"\bmonth\b", question, re.I)
     year = re.search(r"\byear\b", question, re.I)
@@ -273,7 +291,7 @@ def best_spans(
         for span in spans(kind, line, where):
             new = content_words(span.text) - asked
             shared = content_words(span.text) & asked - {noun}
-            if not new or (kind != "number" and shared and noun not in words(span.text)):
+            if not new or (kind not in COUNTS and shared and noun not in words(span.text)):
                 continue  # the question's own words are not its answer
             if (
                 month
@@ -284,7 +302,9 @@ def best_spans(
                 continue
             rare = max(rarity.get(w, 1.0) for w in new)
             score = line.score + 0.6 * closeness(span, question) - 0.15 * li + 0.3 * rare
-            if kind != "number" and " " not in span.text and DEMONYM.match(span.text):
+            if counted and counted & set(words(line.text[span.start :])[1:3]):
+                score += 0.3  # "six Kinzhal missiles" for "how many missiles"
+            if kind not in COUNTS and " " not in span.text and DEMONYM.match(span.text):
                 score -= 0.5  # "Ukrainian" is seldom the answer to which/who
             if noun and noun in words(span.text):
                 score += 0.5  # "which river" -> "Dnipro River"

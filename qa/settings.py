@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     min_support: float = Field(
         0.6, ge=0, le=1, description="Share of a written reply's new words its line must hold."
     )
+    max_answer_words: int = Field(
+        12, ge=1, description="Abstain when the model cannot answer in this many words."
+    )
     max_tokens: int = Field(24, ge=1, le=1024, description="Most tokens the model may write.")
     n_ctx: int = Field(2048, ge=256, le=32768, description="Model context window, in tokens.")
     threads: int = Field(2, ge=1, le=64, description="CPU threads for the model.")

@@ -14,6 +14,7 @@ from qa.read import Line, answer_type, best_spans, capitalised_runs, spans, type
         ("Which agency took the picture?", "proper"),
         ("Which side has the upper hand when it comes to manpower?", "proper"),
         ("What does Kinzhal mean?", "other"),
+        ("How often did the positions change hands?", "often"),
         ("In which Ukrainian region is the town?", "place"),
         ("What do troops want to do to Bakhmut, which remains Russian?", "other"),
         ("According to the minister, which side has the upper hand?", "proper"),
@@ -64,3 +65,11 @@ def test_fit_reorders_candidates_and_is_kept_on_the_span():
     fitted = best_spans("proper", question, [line], {}, fit=fit)
     assert plain[0].text == "Moscow" and plain[0].fit is None
     assert fitted[0].text == "Institute for the Study of War" and fitted[0].fit == 1.0
+
+
+def test_how_often_finds_frequencies_and_how_many_prefers_the_counted_noun():
+    line = Line("a.txt", 1, "Positions changed hands twice a day, said two officials.", 0)
+    assert [s.text for s in spans("often", line)] == ["twice a day"]
+    both = Line("a.txt", 2, "The missiles hit 70,000 homes and 9 missiles fell short.", 0, 0.5, 0.2)
+    best = best_spans("number", "How many missiles hit the town?", [both], {})
+    assert best[0].text == "9"
