@@ -75,9 +75,10 @@ AUXILIARIES = {"do", "does", "did", "is", "was", "are", "were", "has", "have", "
                "would", "can", "could", "should", "may", "might"}  # fmt: skip
 TYPE_PHRASE = re.compile(
     rf"\b(?:what|which)\s+(?:(?:type|kind|sort)\s+of\s+)?"
-    rf"((?:\w+\s+){{0,2}}?(?:{PERSON_NOUNS}|{PLACE_NOUNS}|{PROPER_NOUNS})\b|\w+)",
+    rf"((?:\w+\s+){{0,2}}?(?:{PERSON_NOUNS}|{PLACE_NOUNS}|{PROPER_NOUNS})\b|[\w\s’'-]+)",
     re.I,
 )
+PHRASE_ENDS = AUXILIARIES | {"of", "in", "on", "at", "to", "for", "from", "by", "with", "about"}
 ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)$")
 DIRECTION = re.compile(r"\b(?:(?:north|south)-?(?:east|west)?|east|west)\b(?= of\b)", re.I)
 FIT_WEIGHT = 1.0  # dev: 0.5 moved nothing, 1.0 fixed two which-questions; the head noun alone none
@@ -255,9 +256,14 @@ def type_phrase(question: str) -> str:
     """What a which/what question asks for: "which research organization" -> "research
     organization"; "" when it names no kind of thing ("what do ...")."""
     match = TYPE_PHRASE.search(question)
-    if not match or match.group(1).lower() in AUXILIARIES:
+    if not match:
         return ""
-    kept = [w for w in match.group(1).split() if not DEMONYM.match(w)]  # "Russian province"
+    kept = []
+    for word in re.sub(r"['’]s\b", "", match.group(1)).split()[:3]:  # "think tank's"
+        if word.lower() in PHRASE_ENDS or word.lower().endswith("ed"):
+            break  # "which side has", "which newswire admitted"
+        if not DEMONYM.match(word):  # "Russian province" asks for a province
+            kept.append(word)
     return " ".join(kept)
 
 
@@ -289,7 +295,7 @@ def best_spans(
     out = []
     for li, line in enumerate(lines[:top]):
         for span in spans(kind, line, where):
-            new = content_words(span.text) - asked
+            new = (set(words(span.text)) if kind == "date" else content_words(span.text)) - asked
             shared = content_words(span.text) & asked - {noun}
             if not new or (kind not in COUNTS and shared and noun not in words(span.text)):
                 continue  # the question's own words are not its answer

@@ -37,6 +37,8 @@ def test_capitalised_runs_link_of_and_the():
         ("Into which Russian province did they cross?", "province"),
         ("What type of operation had begun?", "operation"),
         ("What do troops want?", ""),
+        ("Which think tank's assessments are cited?", "think tank assessments"),
+        ("Which newswire admitted it?", "newswire"),
         ("Who said it?", ""),
     ],
 )
@@ -73,3 +75,10 @@ def test_how_often_finds_frequencies_and_how_many_prefers_the_counted_noun():
     both = Line("a.txt", 2, "The missiles hit 70,000 homes and 9 missiles fell short.", 0, 0.5, 0.2)
     best = best_spans("number", "How many missiles hit the town?", [both], {})
     assert best[0].text == "9"
+
+
+def test_a_month_named_may_is_a_date_not_a_modal_verb():
+    line = Line("a.txt", 1, "The town was captured by Russian forces in May after a long siege.", 0)
+    assert [
+        s.text for s in best_spans("date", "In what month was the town captured?", [line], {})
+    ] == ["May"]
