@@ -260,23 +260,26 @@ def decide(rows: list[dict], thresholds: dict[str, float]) -> dict:
 def calibrate(rows: list[dict], max_wrongful: float = 0.1) -> dict:
     """Thresholds for the abstention signals, chosen one signal at a time (in SIGNALS order,
     each given the ones before) to get the most questions right (answered correctly or declined
-    when unanswerable) with wrongful abstention at most max_wrongful. Rows must come from a
-    pipeline that never abstained on these signals (OFF). A threshold sits halfway between two
-    observed values, so a question on the border is not decided by rounding."""
+    when unanswerable) with wrongful abstention at most max_wrongful, then the least wrongful
+    abstention. Rows must come from a pipeline that never abstained on these signals (OFF). A
+    threshold sits halfway between two observed values, and among thresholds that do equally
+    well the middle one is taken, the farthest from the questions on either side."""
     chosen: dict[str, float] = {}
     steps = []
     for signal in SIGNALS:
         values = sorted({r["signals"][signal] for r in rows if signal in r.get("signals", {})})
         candidates = [None] + [round((a + b) / 2, 4) for a, b in pairwise(values)]
-        best, best_key = None, None
+        allowed = []
         for t in candidates:
-            trial = chosen | ({signal: t} if t is not None else {})
-            figures = decide(rows, trial)
-            if (figures["wrongful_abstention"] or 0) > max_wrongful:
-                continue
-            key = (figures["decisions_right"], -(t or -1.0))  # ties: the lower threshold
-            if best_key is None or key > best_key:
-                best, best_key = t, key
+            figures = decide(rows, chosen | ({signal: t} if t is not None else {}))
+            if (figures["wrongful_abstention"] or 0) <= max_wrongful:
+                allowed.append((t, figures["decisions_right"], figures["wrongful_abstention"] or 0))
+        best = None
+        if allowed:  # the most right, then the least wrongful; off if that does as well
+            top = max(right for _, right, _ in allowed)
+            least = min(w for _, right, w in allowed if right == top)
+            tied = [t for t, right, w in allowed if right == top and w == least]
+            best = None if None in tied else tied[len(tied) // 2]  # the middle of the plateau
         if best is not None:
             chosen[signal] = best
         steps.append({"signal": signal, "setting": SIGNALS[signal], "threshold": best,

@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     retrieve_k: int = Field(10, ge=1, le=50, description="Passages retrieved and reported.")
     hybrid: bool = Field(True, description="Fuse BM25 lexical ranks with dense ranks.")
     min_score: float = Field(
-        0.3, description="Abstain when the best line's cosine similarity is below this."
+        0.35, description="Abstain when the best line's cosine similarity is below this."
     )
     min_fit: float = Field(
         0.16,

@@ -136,3 +136,9 @@ def test_calibrate_respects_the_wrongful_abstention_limit():
     assert calibrate(rows, max_wrongful=0.0)["thresholds"] == {}
     assert calibrate(rows, max_wrongful=0.5)["thresholds"] == {"evidence": 0.6}
     assert decide(rows, {"evidence": 0.6})["decisions_right"] == 0.75
+
+
+def test_calibrate_takes_the_middle_of_equally_good_thresholds():
+    rows = [row(False, 0.1), row(False, 0.2, abstained=True), row(False, 0.3, abstained=True),
+            row(True, 0.9)]  # fmt: skip
+    assert calibrate(rows, max_wrongful=0.0)["thresholds"] == {"evidence": 0.25}
