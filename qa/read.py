@@ -307,7 +307,7 @@ def best_spans(
             ):
                 continue
             rare = max(rarity.get(w, 1.0) for w in new)
-            score = line.score + 0.6 * closeness(span, question) - 0.15 * li + 0.3 * rare
+            score = line.score + 0.6 * closeness(span, question) - 0.15 * li + 0.6 * rare
             if counted and counted & set(words(line.text[span.start :])[1:3]):
                 score += 0.3  # "six Kinzhal missiles" for "how many missiles"
             if kind not in COUNTS and " " not in span.text and DEMONYM.match(span.text):
