@@ -54,7 +54,9 @@ def clean(raw: str, question: str = "") -> str:
     """The reply a person reads: first line, no label or echo, no trailing punctuation."""
     text = raw.strip().splitlines()[0] if raw.strip() else ""
     text = text.lstrip("-*• ").strip()
-    text = re.sub(r"^(short answer|the answer is|answer)\s*:?\s*", "", text, flags=re.IGNORECASE)
+    text = re.sub(
+        r"^(?:the )?(short answer|answer is|answer)\s*:?\s*", "", text, flags=re.IGNORECASE
+    )
     text = re.sub(r"\[\d+\]", "", text)
     text = drop_echo(text, question) if question else text
     return text.strip().strip("\"'“”").rstrip(" .;,").strip()

@@ -42,18 +42,21 @@ NOT_NAMES = {
 PERSON_NOUNS = (
     "person|official|minister|leader|spokesperson|reporter|general|president|mayor|governor|chief"
 )
-PLACE_NOUNS = "city|town|village|region|country|province|settlement|area|river|place|oblast|capital"
+PLACE_NOUNS = "city|town|village|region|country|province|settlement|river|place|oblast|capital"
 PROPER_NOUNS = (
     "organi[sz]ation|agency|institution|university|institute|group|platform|channel|newspaper|"
     "outlet|company|unit|brigade|battalion|system|network|news|name"
 )
 # ", which remains ...": a relative clause (a verb follows), not a question ("..., which side")
 RELATIVE = r"(?<=, which) (?:is|was|are|were|has|have|had|can|could|will|would|\w+ed|\w+s)\b"
-ASKED = r"\b(?:what|which) (?:\w+ ){0,2}?"  # "which Ukrainian region", "what research group"
+AUX = "do|does|did|is|was|are|were|has|have|had|will|would|can|could|should|may|might"
+# "which Ukrainian region", "what research group"; not "what did Kyiv mayor ..."
+ASKED = rf"\b(?:what|which) (?:(?!(?:{AUX})\b)\w+ ){{0,2}}?"
 QUESTION_TYPES = [
     ("number", re.compile(r"\bhow (many|much)\b|\bwhat (number|percentage|share|amount)\b", re.I)),
     ("often", re.compile(r"\bhow often\b", re.I)),
-    ("date", re.compile(r"\bwhen\b|\b(what|which) (year|month|day|date)\b|\bwhat time\b", re.I)),
+    ("date", re.compile(r"\bwhen\b|\b(what|which) (year|month|day|date|weekday)s?\b|\bwhat time\b",
+                        re.I)),
     ("name", re.compile(rf"\bwho(m|se)?\b|{ASKED}(?:{PERSON_NOUNS})\b", re.I)),
     ("place", re.compile(rf"\bwhere\b|{ASKED}(?:{PLACE_NOUNS})\b", re.I)),
     ("proper", re.compile(rf"{ASKED}(?:{PROPER_NOUNS})\b|\bwhich\b(?!{RELATIVE})", re.I)),
@@ -71,8 +74,7 @@ CALENDAR = re.compile(rf"(?:{MONTHS}|{WEEKDAYS})(?:\s+\d+)?")
 TYPE_NOUN = re.compile(
     rf"{ASKED}({PERSON_NOUNS}|{PLACE_NOUNS}|{PROPER_NOUNS})\b|\b(?:what|which)\s+(\w+)", re.I
 )
-AUXILIARIES = {"do", "does", "did", "is", "was", "are", "were", "has", "have", "had", "will",
-               "would", "can", "could", "should", "may", "might"}  # fmt: skip
+AUXILIARIES = set(AUX.split("|"))
 TYPE_PHRASE = re.compile(
     rf"\b(?:what|which)\s+(?:(?:type|kind|sort)\s+of\s+)?"
     rf"((?:\w+\s+){{0,2}}?(?:{PERSON_NOUNS}|{PLACE_NOUNS}|{PROPER_NOUNS})\b|[\w\s’'-]+)",

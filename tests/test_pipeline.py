@@ -15,6 +15,7 @@ KINZHAL = "000_0d498ca450f5f7ad.txt"
         ("  Six.\nMore text", "Six"),
         ("Answer: 2018", "2018"),
         ('Short answer: "Vitali Klitschko" [2]', "Vitali Klitschko"),
+        ("The short answer: Denis Pushilin", "Denis Pushilin"),
         ("", ""),
     ],
 )
