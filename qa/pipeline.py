@@ -181,6 +181,9 @@ class Pipeline:
         spans = best_spans(kind, question, lines, self.reader.rarity, fit=self.reader.fit)
         choices = list(dict.fromkeys(s.text for s in spans))[: self.settings.max_choices]
         gen_start = time.perf_counter()
+        if not choices and kind != "other":  # asked how many, and the lines hold no number
+            result.abstain_reason = f"the best lines hold no {kind} to answer with"
+            return
         if choices and not self.settings.model_chooses:
             raw = choices[0]
             result.answered_by = "spans"

@@ -70,6 +70,7 @@ COUNTED = re.compile(
     r"\bhow (?:many|much) ((?:[\w-]+ ){0,3}[\w-]+)", re.I
 )  # "how many ... missiles"
 COUNTS = ("number", "often")  # kinds whose answer may share words with the question
+TYPE_WORD = re.compile(rf"^(?:{PERSON_NOUNS}|{PLACE_NOUNS}|{PROPER_NOUNS})$", re.I)
 CALENDAR = re.compile(rf"(?:{MONTHS}|{WEEKDAYS})(?:\s+\d+)?")
 TYPE_NOUN = re.compile(
     rf"{ASKED}({PERSON_NOUNS}|{PLACE_NOUNS}|{PROPER_NOUNS})\b|\b(?:what|which)\s+(\w+)", re.I
@@ -283,6 +284,7 @@ def best_spans(
     """Typed spans of the best lines that add something to the question, best first. `fit`
     scores how well each span is the kind of thing asked for (see type_phrase)."""
     asked = content_words(question)
+    stems = {w[:5] for w in asked}
     noun = TYPE_NOUN.search(question)
     noun = (noun.group(1) or noun.group(2)).lower() if noun else ""
     counted = COUNTED.search(question)
@@ -298,6 +300,9 @@ def best_spans(
     for li, line in enumerate(lines[:top]):
         for span in spans(kind, line, where):
             new = (set(words(span.text)) if kind == "date" else content_words(span.text)) - asked
+            new = {w for w in new if w[:5] not in stems}  # "Defense" is not new to "defence"
+            if kind == "name" and TYPE_WORD.match(span.text.split()[-1]):
+                continue  # "Deputy Defense Minister", "Dnipro River": a title or place, not a name
             shared = content_words(span.text) & asked - {noun}
             if not new or (kind not in COUNTS and shared and noun not in words(span.text)):
                 continue  # the question's own words are not its answer

@@ -104,3 +104,12 @@ def test_citation_table(fake_pipeline):
     assert not verify(good.model_copy(update={"start_line": 0}), store)
     assert not verify(good.model_copy(update={"end_line": 999}), store)
     assert not verify(good.model_copy(update={"file": "../etc/passwd"}), store)
+
+
+def test_a_typed_question_without_a_candidate_abstains_without_the_model(
+    fake_pipeline, monkeypatch
+):
+    monkeypatch.setattr("qa.pipeline.best_spans", lambda *a, **k: [])
+    answer = fake_pipeline.ask("How many Patriot systems were delivered?")
+    assert answer.abstained and "no number" in answer.abstain_reason
+    assert fake_pipeline.generator.history == []

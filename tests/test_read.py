@@ -85,3 +85,9 @@ def test_a_month_named_may_is_a_date_not_a_modal_verb():
     assert [
         s.text for s in best_spans("date", "In what month was the town captured?", [line], {})
     ] == ["May"]
+
+
+def test_a_title_or_a_place_is_not_a_name():
+    text = "The Deputy Defense Minister said Maliar spoke near the Dnipro River."
+    found = [s.text for s in best_spans("name", "Who spoke?", [Line("a.txt", 1, text, 0)], {})]
+    assert found == ["Maliar"]
