@@ -55,6 +55,7 @@ ASKED = rf"\b(?:what|which) (?:(?!(?:{AUX})\b)\w+ ){{0,2}}?"
 QUESTION_TYPES = [
     ("number", re.compile(r"\bhow (many|much)\b|\bwhat (number|percentage|share|amount)\b", re.I)),
     ("often", re.compile(r"\bhow often\b", re.I)),
+    ("meaning", re.compile(r"\bmean(s|ing)?\b|\bstands? for\b|\btranslat", re.I)),
     ("date", re.compile(r"\bwhen\b|\b(what|which) (year|month|day|date|weekday)s?\b|\bwhat time\b",
                         re.I)),
     ("name", re.compile(rf"\bwho(m|se)?\b|{ASKED}(?:{PERSON_NOUNS})\b", re.I)),
@@ -71,6 +72,7 @@ COUNTED = re.compile(
 )  # "how many ... missiles"
 COUNTS = ("number", "often")  # kinds whose answer may share words with the question
 TYPE_WORD = re.compile(rf"^(?:{PERSON_NOUNS}|{PLACE_NOUNS}|{PROPER_NOUNS})$", re.I)
+GLOSS = re.compile(r"[“\"(]([^“”\"()]{1,40}?)[”\")]")
 CALENDAR = re.compile(rf"(?:{MONTHS}|{WEEKDAYS})(?:\s+\d+)?")
 TYPE_NOUN = re.compile(
     rf"{ASKED}({PERSON_NOUNS}|{PLACE_NOUNS}|{PROPER_NOUNS})\b|\b(?:what|which)\s+(\w+)", re.I
@@ -230,6 +232,8 @@ def spans(kind: str, line: Line, where: bool = False) -> list[Span]:
         found = [(m.start(), m.group()) for m in OFTEN.finditer(text)]
     elif kind == "date":
         found = [(m.start(), m.group()) for m in DATE.finditer(text)]
+    elif kind == "meaning":  # Kinzhal (“dagger” in Russian): a gloss in quotes or parentheses
+        found = [(m.start(1), m.group(1)) for m in GLOSS.finditer(text)]
     elif kind in ("name", "place", "proper"):
         found = [(o, t) for o, t in capitalised_runs(text) if not CALENDAR.fullmatch(t)]
         if kind == "place" and where:  # "just southwest of Bakhmut"

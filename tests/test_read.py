@@ -13,9 +13,10 @@ from qa.read import Line, answer_type, best_spans, capitalised_runs, spans, type
         ("In which city did the fighting take place?", "place"),
         ("Which agency took the picture?", "proper"),
         ("Which side has the upper hand when it comes to manpower?", "proper"),
-        ("What does Kinzhal mean?", "other"),
+        ("What does Kinzhal mean?", "meaning"),
         ("How often did the positions change hands?", "often"),
         ("On which weekdays were the gains announced?", "date"),
+        ("Translated into English, what does Kinzhal mean?", "meaning"),
         ("What total area was liberated?", "other"),
         ("What did Kyiv mayor Vitali Klitschko tweet?", "other"),
         ("In which Ukrainian region is the town?", "place"),
@@ -91,3 +92,8 @@ def test_a_title_or_a_place_is_not_a_name():
     text = "The Deputy Defense Minister said Maliar spoke near the Dnipro River."
     found = [s.text for s in best_spans("name", "Who spoke?", [Line("a.txt", 1, text, 0)], {})]
     assert found == ["Maliar"]
+
+
+def test_a_meaning_is_the_gloss_in_quotes_or_parentheses():
+    line = Line("a.txt", 1, "Kinzhal (“dagger” in Russian) missiles are hard to intercept.", 0)
+    assert [s.text for s in spans("meaning", line)] == ["dagger"]
