@@ -143,8 +143,11 @@ class Pipeline:
         lines = self.reader.rank_lines(question, passages, vector)
         if lines:
             result.signals["evidence"] = round(lines[0].dense, 4)
+        unknown = self.reader.unknown_names(question) if self.settings.unknown_names else []
         if not lines or lines[0].dense < self.settings.min_score:
             result.abstain_reason = "no passage is close enough to the question"
+        elif unknown:
+            result.abstain_reason = f"the articles never mention {', '.join(unknown)}"
         else:
             yield from self._read(result, question, lines, should_stop)
         result.timings_ms.total = round((time.perf_counter() - started) * 1000, 1)

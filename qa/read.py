@@ -73,6 +73,7 @@ COUNTED = re.compile(
 COUNTS = ("number", "often")  # kinds whose answer may share words with the question
 TYPE_WORD = re.compile(rf"^(?:{PERSON_NOUNS}|{PLACE_NOUNS}|{PROPER_NOUNS})$", re.I)
 GLOSS = re.compile(r"[“\"(]([^“”\"()]{1,40}?)[”\")]")
+EVERYDAY_ABBREVIATIONS = {"TV", "UK", "US", "USA", "EU", "UN", "AM", "PM", "OK"}
 CALENDAR = re.compile(rf"(?:{MONTHS}|{WEEKDAYS})(?:\s+\d+)?")
 TYPE_NOUN = re.compile(
     rf"{ASKED}({PERSON_NOUNS}|{PLACE_NOUNS}|{PROPER_NOUNS})\b|\b(?:what|which)\s+(\w+)", re.I
@@ -158,6 +159,20 @@ class Reader:
             for ln, v in zip(missing, vecs, strict=True):
                 self.cache[(ln.file, ln.number)] = v
         return np.vstack([self.cache[(ln.file, ln.number)] for ln in lines])
+
+    def unknown_names(self, question: str) -> list[str]:
+        """Names in the question that no article mentions ("Odesa", "Patriot"): the articles
+        cannot say anything about them. Demonyms and a few everyday abbreviations are not names
+        here ("English meaning", "UK institution", "state TV")."""
+        tokens = re.findall(r"[^\W\d_][\w’'-]*", question)
+        return [
+            t
+            for t in tokens[1:]  # the first word is capitalised anyway
+            if t[0].isupper()
+            and not DEMONYM.match(t)
+            and t not in EVERYDAY_ABBREVIATIONS
+            and not set(words(t)) & self.rarity.keys()
+        ]
 
     def fit(self, phrase: str, texts: list[str]) -> list[float]:
         """Cosine similarity of each text to the phrase ("Bournemouth University" is closer to

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
         description="Abstain when a which/what question's answer is less like the kind of thing "
         "asked for than this (cosine).",
     )
+    unknown_names: bool = Field(
+        True, description="Abstain when the question names something no article mentions."
+    )
     min_coverage: float = Field(
         0.0, ge=0, le=1, description="Abstain when the cited line holds less of the question."
     )

@@ -113,3 +113,14 @@ def test_a_typed_question_without_a_candidate_abstains_without_the_model(
     answer = fake_pipeline.ask("How many Patriot systems were delivered?")
     assert answer.abstained and "no number" in answer.abstain_reason
     assert fake_pipeline.generator.history == []
+
+
+def test_a_name_no_article_mentions_is_an_abstention_with_that_name(fake_pipeline):
+    fake_pipeline.generator.enqueue("six")
+    answer = fake_pipeline.ask("How many Kinzhal missiles were shot down over Odesa?")
+    assert answer.abstained and answer.abstain_reason == "the articles never mention Odesa"
+    assert fake_pipeline.generator.history == []
+    # demonyms, everyday abbreviations and names the articles do mention are fine
+    assert (
+        fake_pipeline.reader.unknown_names("What is the English word for Kinzhal on UK TV?") == []
+    )
