@@ -16,7 +16,7 @@ import time
 import httpx
 
 QUESTIONS = [
-    "What does Kinzhal mean in Russian?",
+    "What did the notice about Kinzhal missiles ask?",
     "What did Malyar say about the defense of Bakhmut as a city?",
     "What did Prigozhin say about the Ministry of Defense and its generals?",
     "What do Ukrainian forces hope to do to Bakhmut?",

@@ -18,7 +18,7 @@ from qa.settings import default_model_path
 from .conftest import ROOT, Server, free_port
 
 KINZHAL_Q = "How many Kinzhal missiles did Ukraine say it shot down over Kyiv?"
-UNTYPED_Q = "What does Kinzhal mean in Russian?"
+UNTYPED_Q = "What did Malyar say about the defense of Bakhmut as a city?"
 
 
 def client(server: Server) -> OpenAI:

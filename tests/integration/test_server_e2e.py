@@ -30,7 +30,7 @@ def test_ask_contract(server):
 
 def test_sse_order_is_tokens_answer_done(server):
     events = []
-    body = {"question": "What does Kinzhal mean in Russian?", "stream": True}
+    body = {"question": "What did Malyar say about the defense of Bakhmut?", "stream": True}
     with httpx.stream("POST", f"{server.url}/ask", json=body, timeout=60) as r:
         assert r.status_code == 200
         assert r.headers["content-type"].startswith("text/event-stream")
