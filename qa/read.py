@@ -51,7 +51,7 @@ PROPER_NOUNS = (
 RELATIVE = r"(?<=, which) (?:is|was|are|were|has|have|had|can|could|will|would|\w+ed|\w+s)\b"
 AUX = "do|does|did|is|was|are|were|has|have|had|will|would|can|could|should|may|might"
 # "which Ukrainian region", "what research group"; not "what did Kyiv mayor ..."
-ASKED = rf"\b(?:what|which) (?:(?!(?:{AUX})\b)\w+ ){{0,2}}?"
+ASKED = rf"\b(?:what|which) (?:(?!(?:{AUX})\b)\w+ ){{0,3}}?"
 QUESTION_TYPES = [
     ("number", re.compile(r"\bhow (many|much)\b|\bwhat (number|percentage|share|amount)\b", re.I)),
     ("often", re.compile(r"\bhow often\b", re.I)),
@@ -347,7 +347,7 @@ def best_spans(
             span.score = score
             out.append(span)
     phrase = type_phrase(question)
-    if fit and phrase and out:
+    if fit and phrase and out and kind != "name":  # a role ("deputy minister") is unlike a name
         for span, similarity in zip(out, fit(phrase, [s.text for s in out]), strict=True):
             span.fit = similarity
             span.score += FIT_WEIGHT * similarity
