@@ -310,12 +310,14 @@ def eval_(
         task = bar.add_task("asking", total=len(items))
         report = evaluate(pipeline.ask, items, settings.docs, on_row=lambda _: bar.advance(task))
     report["gold"], report["model"] = str(gold), pipeline.generator.name
-    if calibrate:
+    if calibrate:  # the figures are with thresholds off: no gate applies to them
         limit = 0.1 if max_wrongful_abstention is None else max_wrongful_abstention
         report["calibration"] = calibration = run_calibration(report["questions"], limit)
         print_calibration(calibration, limit)
-    else:
-        print_report(report)
+        if out:
+            out.write_text(json.dumps(report, indent=2))
+        return
+    print_report(report)
     if out:
         out.write_text(json.dumps(report, indent=2))
     if md:

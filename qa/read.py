@@ -87,7 +87,7 @@ TYPE_PHRASE = re.compile(
 PHRASE_ENDS = AUXILIARIES | {"of", "in", "on", "at", "to", "for", "from", "by", "with", "about"}
 ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)$")
 DIRECTION = re.compile(r"\b(?:(?:north|south)-?(?:east|west)?|east|west)\b(?= of\b)", re.I)
-FIT_WEIGHT = 1.0  # dev: 0.5 moved nothing, 1.0 fixed two which-questions; the head noun alone none
+FIT_WEIGHT = 1.0  # on dev 0.5 changed nothing, 1.0 fixed two which-questions (see the README)
 DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ish|ese|ean|an)(?:s)?$")
 
 
@@ -340,8 +340,9 @@ def best_spans(
                 score -= 0.5  # "Ukrainian" is seldom the answer to which/who
             if noun and noun in words(span.text):
                 score += 0.5  # "which river" -> "Dnipro River"
-            if line.text[: span.start].count("(") > line.text[: span.start].count(")"):
-                score -= 0.3  # an aside in parentheses: a conversion, a source, a gloss
+            aside = line.text[: span.start].count("(") > line.text[: span.start].count(")")
+            if aside and kind != "meaning":
+                score -= 0.3  # an aside in parentheses: a conversion or a source
             if kind == "name" and " " in span.text:
                 score += 0.1  # a person is usually named in full
             span.score = score
