@@ -105,11 +105,32 @@ class ModelQueue:
                     self._active -= 1
 
 
+# architecture (trailing version digits dropped) -> llama-cpp-python chat format, for GGUF files
+# that carry no chat template
+GUESSED_FORMATS = {"gemma": "gemma"}
+NO_SYSTEM_TURN = {"gemma"}
+
+
+def fold_system(messages: list[dict]) -> list[dict]:
+    """The system message put at the head of the first user message."""
+    system = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
+    rest = [dict(m) for m in messages if m["role"] != "system"]
+    if system and rest and rest[0]["role"] == "user":
+        rest[0]["content"] = f"{system}\n\n{rest[0]['content']}"
+    return rest
+
+
 class LlamaGenerator:
     """llama.cpp in this process. Its model is not thread-safe, so one call runs at a time."""
 
     def __init__(
-        self, path: str, n_ctx: int = 2048, threads: int = 2, seed: int = 0, max_waiting: int = 64
+        self,
+        path: str,
+        n_ctx: int = 2048,
+        threads: int = 2,
+        seed: int = 0,
+        max_waiting: int = 64,
+        chat_format: str = "",
     ) -> None:
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ["TRANSFORMERS_OFFLINE"] = "1"
@@ -124,6 +145,18 @@ class LlamaGenerator:
         except Exception as exc:  # llama.cpp raises ValueError/RuntimeError on a bad file
             raise ModelUnavailableError(f"cannot load model {path!r}: {exc}") from exc
         self.name = Path(path).name
+        metadata = self.llm.metadata
+        if chat_format:
+            self.llm.chat_format = chat_format
+        elif not metadata.get("tokenizer.chat_template"):
+            # no template in the file: llama-cpp-python would fall back to llama-2's format
+            guess = GUESSED_FORMATS.get(
+                metadata.get("general.architecture", "").rstrip("0123456789")
+            )
+            if guess:
+                self.llm.chat_format = guess
+        # formats without a system turn (Gemma's) would drop the instructions: fold them in
+        self.fold_system = self.llm.chat_format in NO_SYSTEM_TURN
         self.lock = threading.Lock()  # belt and braces: the queue already admits one at a time
         self.queue = ModelQueue(max_waiting)
 
@@ -146,6 +179,8 @@ class LlamaGenerator:
     ) -> Iterator[str]:
         """Yield the reply piece by piece, greedily; stops early when should_stop() is true."""
         grammar = choice_grammar(choices) if choices else None
+        if self.fold_system:
+            messages = fold_system(messages)
         with self.queue.turn(should_stop) as waited, self.lock:
             if stats is not None:
                 stats.queue_ms = waited

@@ -265,6 +265,7 @@ def make_generator(settings: Settings) -> Generator:
         settings.threads,
         settings.seed,
         max_waiting=settings.max_queue,
+        chat_format=settings.chat_format,
     )
 
 

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     index_dir: Path = Field(Path("index"), description="Folder where the built index lives.")
     prompts_dir: Path = Field(PACKAGE_ROOT / "prompts", description="Folder of prompt templates.")
     model: str = Field("", description="Path to a GGUF model; empty means the bundled SmolLM2.")
+    chat_format: str = Field(
+        "",
+        description="llama-cpp-python chat format (e.g. gemma, chatml); empty means the GGUF's "
+        "own template, or a guess from its architecture when it has none.",
+    )
     embedder: str = Field(
         "",
         description="Path to a sentence-transformers model folder; empty means the bundled MiniLM.",

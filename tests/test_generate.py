@@ -57,3 +57,11 @@ def test_full_queue_is_busy_and_a_waiter_times_out():
 def _hold(queue: ModelQueue) -> None:
     with queue.turn(None):
         pass
+
+
+def test_fold_system_puts_the_instructions_before_the_first_question():
+    from qa.generate import fold_system
+
+    messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Q?"}]
+    assert fold_system(messages) == [{"role": "user", "content": "Be brief.\n\nQ?"}]
+    assert messages[1]["content"] == "Q?"  # the caller's list is left alone
