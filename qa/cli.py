@@ -356,6 +356,8 @@ def print_calibration(calibration: dict, limit: float) -> None:
         threshold = "off" if step["threshold"] is None else str(step["threshold"])
         table.add_row(step["signal"], step["setting"], threshold, *(str(step[k]) for k in figures))
     console = _console()
+    if not console.is_terminal:
+        console.width = 132  # a file or pipe gets the whole table
     console.print(table)
     env = " ".join(
         f"QA_{setting.upper()}={calibration['thresholds'].get(signal, OFF[setting])}"
