@@ -32,6 +32,11 @@ DATE = re.compile(
     rf"\b(?:1[89]|20)\d{{2}}\b|\b(?:{WEEKDAYS})\b|"
     r"\b(?:last|this|next) (?:week|month|year|summer|winter|spring|autumn)\b|\bmid-\w+"
 )
+# "from May 25 to June 1": the answer to "which dates", "what period"
+DATE_RANGE = re.compile(
+    rf"\b(?:from|between) (?:{DATE.pattern}) (?:to|and|until|through) (?:{DATE.pattern})"
+)
+RANGE_ASKED = re.compile(r"\b(?:dates|days|period|between|how long)\b", re.I)
 LOWER_LINKS = {"of", "for", "the", "de", "von", "al", "and"}
 NOT_NAMES = {
     "The", "A", "An", "In", "On", "At", "But", "And", "Or", "As", "According", "After", "Before",
@@ -237,7 +242,7 @@ def capitalised_runs(text: str) -> list[tuple[int, str]]:
     return runs
 
 
-def spans(kind: str, line: Line, where: bool = False) -> list[Span]:
+def spans(kind: str, line: Line, where: bool = False, ranged: bool = False) -> list[Span]:
     """Candidate spans of the wanted type in one line."""
     text = line.text
     found: list[tuple[int, str]] = []
@@ -247,6 +252,8 @@ def spans(kind: str, line: Line, where: bool = False) -> list[Span]:
         found = [(m.start(), m.group()) for m in OFTEN.finditer(text)]
     elif kind == "date":
         found = [(m.start(), m.group()) for m in DATE.finditer(text)]
+        if ranged:
+            found = [(m.start(), m.group()) for m in DATE_RANGE.finditer(text)] or found
     elif kind == "meaning":  # Kinzhal (“dagger” in Russian): a gloss in quotes or parentheses
         found = [(m.start(1), m.group(1)) for m in GLOSS.finditer(text)]
     elif kind in ("name", "place", "proper"):
@@ -312,12 +319,13 @@ def best_spans(
         if counted
         else set()
     )
+    ranged = bool(RANGE_ASKED.search(question))
     where = bool(re.match(r"^(?:(?!\b(?:what|which|who)\b).)*\bwhere\b", question, re.I))
     month = re.search(r"\bmonth\b", question, re.I)
     year = re.search(r"\byear\b", question, re.I)
     out = []
     for li, line in enumerate(lines[:top]):
-        for span in spans(kind, line, where):
+        for span in spans(kind, line, where, ranged):
             new = (set(words(span.text)) if kind == "date" else content_words(span.text)) - asked
             new = {w for w in new if w[:5] not in stems}  # "Defense" is not new to "defence"
             if kind == "name" and TYPE_WORD.match(span.text.split()[-1]):

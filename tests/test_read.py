@@ -97,3 +97,11 @@ def test_a_title_or_a_place_is_not_a_name():
 def test_a_meaning_is_the_gloss_in_quotes_or_parentheses():
     line = Line("a.txt", 1, "Kinzhal (“dagger” in Russian) missiles are hard to intercept.", 0)
     assert [s.text for s in spans("meaning", line)] == ["dagger"]
+
+
+def test_which_dates_asks_for_the_range():
+    line = Line("a.txt", 1, "The group will leave the town from May 25 to June 1, he said.", 0)
+    ranged = best_spans("date", "During which dates will the group leave?", [line], {})
+    single = best_spans("date", "On what date will the group leave?", [line], {})
+    assert ranged[0].text == "from May 25 to June 1"
+    assert {s.text for s in single} == {"May 25", "June 1"}
