@@ -91,7 +91,12 @@ TYPE_PHRASE = re.compile(
 )
 PHRASE_ENDS = AUXILIARIES | {"of", "in", "on", "at", "to", "for", "from", "by", "with", "about"}
 ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)$")
-DIRECTION = re.compile(r"\b(?:(?:north|south)-?(?:east|west)?|east|west)\b(?= of\b)", re.I)
+COMPASS = r"(?:(?:north|south)-?(?:east|west)?|east|west)"
+# "just southwest of Bakhmut", "a small sector in the southwest"
+DIRECTION = re.compile(rf"\b{COMPASS}\b(?= of\b)|(?<=\bin the ){COMPASS}\b(?!\w)", re.I)
+# "KYIV, July 7 (Reuters) -", "kyiv/Moscow, (BLAZETRENDS).-": where the story was filed, not news
+DATELINE = re.compile(r"^[^.()]{0,60}\([A-Za-z .]{2,30}\)\s*\.?\s*[-–—]")
+WHERE_IN = re.compile(r"\bwhich (?:part|district|sector|neighbou?rhood|quarter)\b", re.I)
 FIT_WEIGHT = 1.0  # on dev 0.5 changed nothing, 1.0 fixed two which-questions (see the README)
 DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ish|ese|ean|an)(?:s)?$")
 
@@ -258,7 +263,7 @@ def spans(kind: str, line: Line, where: bool = False, ranged: bool = False) -> l
         found = [(m.start(1), m.group(1)) for m in GLOSS.finditer(text)]
     elif kind in ("name", "place", "proper"):
         found = [(o, t) for o, t in capitalised_runs(text) if not CALENDAR.fullmatch(t)]
-        if kind == "place" and where:  # "just southwest of Bakhmut"
+        if kind in ("place", "proper") and where:  # "just southwest of Bakhmut"
             found += [(m.start(), m.group()) for m in DIRECTION.finditer(text)]
     out = []
     for start, t in found:
@@ -320,7 +325,10 @@ def best_spans(
         else set()
     )
     ranged = bool(RANGE_ASKED.search(question))
-    where = bool(re.match(r"^(?:(?!\b(?:what|which|who)\b).)*\bwhere\b", question, re.I))
+    where = bool(
+        re.match(r"^(?:(?!\b(?:what|which|who)\b).)*\bwhere\b", question, re.I)
+        or WHERE_IN.search(question)  # "which part of Bakhmut": "in the southwest" answers
+    )
     month = re.search(r"\bmonth\b", question, re.I)
     year = re.search(r"\byear\b", question, re.I)
     out = []
@@ -348,6 +356,9 @@ def best_spans(
                 score -= 0.5  # "Ukrainian" is seldom the answer to which/who
             if noun and noun in words(span.text):
                 score += 0.5  # "which river" -> "Dnipro River"
+            dateline = DATELINE.match(line.text)
+            if dateline and span.start < dateline.end():
+                score -= 0.5
             aside = line.text[: span.start].count("(") > line.text[: span.start].count(")")
             if aside and kind != "meaning":
                 score -= 0.3  # an aside in parentheses: a conversion or a source

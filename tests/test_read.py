@@ -105,3 +105,12 @@ def test_which_dates_asks_for_the_range():
     single = best_spans("date", "On what date will the group leave?", [line], {})
     assert ranged[0].text == "from May 25 to June 1"
     assert {s.text for s in single} == {"May 25", "June 1"}
+
+
+def test_which_part_is_answered_by_a_direction_and_datelines_are_not_news():
+    text = (
+        "kyiv/Moscow, (BLAZETRENDS).- Ukraine says it still holds a small sector in the southwest."
+    )
+    line = Line("a.txt", 1, text, 0, 0.5, 0.2)
+    best = best_spans("proper", "In which part of the city does Ukraine hold a sector?", [line], {})
+    assert best[0].text == "southwest"
