@@ -1,4 +1,4 @@
-"""CI gate: `qa eval` on the test split must not regress below the measured figures."""
+"""CI gates: `qa eval` on the test and holdout splits must not regress below the measured figures."""
 
 import json
 
@@ -7,10 +7,11 @@ import pytest
 from .conftest import ROOT, qa
 
 # measured with the default models (see the README), each gate about one question below:
-# test 0.548 / 0.375 / 0.129 / 0.625 / 0.645; holdout 0.5 / 0.7 / 0.1 / 0.714 / 0.75
+# accuracy / abstention / wrongful abstention / citation precision / recall
+# test 0.581 / 0.375 / 0.129 / 0.625 / 0.645; holdout 0.5 / 0.7 / 0.1 / 0.667 / 0.7
 GATES = {
     "test": {
-        "--min-accuracy": "0.5",
+        "--min-accuracy": "0.54",
         "--min-abstention": "0.3",
         "--max-wrongful-abstention": "0.17",
         "--min-citation-precision": "0.58",
@@ -20,8 +21,8 @@ GATES = {
         "--min-accuracy": "0.45",
         "--min-abstention": "0.6",
         "--max-wrongful-abstention": "0.15",
-        "--min-citation-precision": "0.65",
-        "--min-citation-recall": "0.7",
+        "--min-citation-precision": "0.62",
+        "--min-citation-recall": "0.65",
     },
 }
 QUESTIONS = {"test": 39, "holdout": 30}
