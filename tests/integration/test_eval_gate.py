@@ -1,4 +1,4 @@
-"""CI gates: `qa eval` on the test and holdout splits must not regress below the measured figures."""
+"""CI gates: `qa eval` on the test and holdout splits must not fall below the measured figures."""
 
 import json
 
