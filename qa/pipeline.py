@@ -28,6 +28,10 @@ NOT_STATED = re.compile(
 )
 
 
+# how an abstention names what the best lines lacked
+KIND_WORDS = {"proper": "name of the kind asked for", "often": "frequency", "meaning": "gloss"}
+
+
 @dataclass
 class Token:
     """A piece of the model's reply, as it is written."""
@@ -185,7 +189,7 @@ class Pipeline:
         choices = list(dict.fromkeys(s.text for s in spans))[: self.settings.max_choices]
         gen_start = time.perf_counter()
         if not choices and kind != "other":  # asked how many, and the lines hold no number
-            result.abstain_reason = f"the best lines hold no {kind} to answer with"
+            result.abstain_reason = f"the best lines hold no {KIND_WORDS.get(kind, kind)}"
             return
         if choices and not self.settings.model_chooses:
             raw = choices[0]
