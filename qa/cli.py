@@ -91,6 +91,14 @@ def _console(err: bool = False):
     return Console(stderr=err, no_color="NO_COLOR" in os.environ, highlight=False)
 
 
+def _table_console():
+    """A console for the wide tables: a file or pipe gets the whole table, not 80 columns."""
+    console = _console()
+    if not console.is_terminal:
+        console.width = 132
+    return console
+
+
 def load_pipeline(settings: Settings):
     """The pipeline, building the index first if needed (said on stderr)."""
     from qa.pipeline import Pipeline
@@ -310,16 +318,16 @@ def eval_(
         task = bar.add_task("asking", total=len(items))
         report = evaluate(pipeline.ask, items, settings.docs, on_row=lambda _: bar.advance(task))
     report["gold"], report["model"] = str(gold), pipeline.generator.name
-    if calibrate:  # the figures are with thresholds off: no gate applies to them
+    if calibrate:
         limit = 0.1 if max_wrongful_abstention is None else max_wrongful_abstention
         report["calibration"] = calibration = run_calibration(report["questions"], limit)
         print_calibration(calibration, limit)
-        if out:
-            out.write_text(json.dumps(report, indent=2))
-        return
-    print_report(report)
+    else:
+        print_report(report)
     if out:
         out.write_text(json.dumps(report, indent=2))
+    if calibrate:
+        return  # the figures are with thresholds off: no report or gate applies to them
     if md:
         md.write_text(markdown(report, f"qa eval {gold.name} ({pipeline.generator.name})"))
     limits = {
@@ -355,9 +363,7 @@ def print_calibration(calibration: dict, limit: float) -> None:
     for step in calibration["steps"]:
         threshold = "off" if step["threshold"] is None else str(step["threshold"])
         table.add_row(step["signal"], step["setting"], threshold, *(str(step[k]) for k in figures))
-    console = _console()
-    if not console.is_terminal:
-        console.width = 132  # a file or pipe gets the whole table
+    console = _table_console()
     console.print(table)
     env = " ".join(
         f"QA_{setting.upper()}={calibration['thresholds'].get(signal, OFF[setting])}"
@@ -378,9 +384,7 @@ def print_report(report: dict) -> None:
     for key in report["overall"]:
         values = [g.get(key) for g in groups.values()]
         table.add_row(key, *("—" if v is None else str(v) for v in values))
-    console = _console()
-    if not console.is_terminal:
-        console.width = 132  # a file or pipe gets the whole table
+    console = _table_console()
     console.print(table)
 
 
