@@ -81,7 +81,7 @@ def question_bench(pipeline: Pipeline, questions: list[str]) -> dict:
         })  # fmt: skip
     # the model path for every question, then the same prompts through llama.cpp directly; both
     # passes see the same cache state (system prefix cached, the question's lines not)
-    forced = pipeline.settings.model_copy(update={"model_chooses": True})
+    forced = pipeline.settings.model_copy(update={"reader": "choice"})
     chooser = Pipeline(forced, pipeline.store, pipeline.embedder, pipeline.generator)
     llm = getattr(pipeline.generator, "llm", None)
     ours = []

@@ -135,7 +135,11 @@ class LlamaGenerator:
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ["TRANSFORMERS_OFFLINE"] = "1"
         if not path or not Path(path).is_file():
-            raise ModelUnavailableError(f"model file {path!r} does not exist")
+            from qa.models import MODELS
+
+            known = next((m for m in MODELS.values() if m.file == Path(path).name), None)
+            hint = f"; fetch it with `qa models get {known.name}`" if known else ""
+            raise ModelUnavailableError(f"model file {path!r} does not exist{hint}")
         from llama_cpp import Llama
 
         try:
@@ -306,3 +310,22 @@ class RemoteGenerator:
             raise TimeoutError(f"the backend at {self.url} timed out") from exc
         except httpx.HTTPError as exc:
             raise BackendError(f"cannot reach the backend at {self.url}: {exc}") from exc
+
+
+class SlowGenerator:
+    """Another generator with a pause after each piece: a testing aid that makes streaming (and
+    stopping it) observable whatever the model's speed."""
+
+    def __init__(self, inner: Generator, delay: float) -> None:
+        self.inner = inner
+        self.delay = delay
+        self.name = inner.name
+
+    def __getattr__(self, attr: str):
+        return getattr(self.inner, attr)  # busy(), health(), count_tokens(), llm, ...
+
+    def stream(self, messages: list[dict], max_tokens: int, *args, **kwargs) -> Iterator[str]:
+        """The inner generator's pieces, each followed by the pause."""
+        for piece in self.inner.stream(messages, max_tokens, *args, **kwargs):
+            yield piece
+            time.sleep(self.delay)

@@ -65,7 +65,7 @@ def settings(tmp_path: Path) -> Settings:
     for f in SEEDS.glob("*.txt"):
         (docs / f.name).write_bytes(f.read_bytes())
     # the fake model is asked even where the span finder has candidates, to test that path
-    return Settings(docs=docs, index_dir=tmp_path / "index", min_score=0.0, model_chooses=True)
+    return Settings(docs=docs, index_dir=tmp_path / "index", min_score=0.0, reader="choice")
 
 
 @pytest.fixture

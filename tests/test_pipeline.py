@@ -42,14 +42,14 @@ def test_answer_cites_the_line_that_holds_it(fake_pipeline):
 
 
 def test_span_finder_answers_typed_questions_without_the_model(fake_pipeline):
-    fake_pipeline.settings.model_chooses = False
+    fake_pipeline.reader_mode = "spans"
     answer = fake_pipeline.ask("How many Kinzhal missiles did Ukraine say it shot down over Kyiv?")
     assert answer.answered_by == "spans" and fake_pipeline.generator.history == []
     assert answer.answer in answer.citations[0].quote
 
 
 def test_untyped_question_goes_to_the_model(fake_pipeline):
-    fake_pipeline.settings.model_chooses = False
+    fake_pipeline.reader_mode = "spans"
     fake_pipeline.generator.enqueue("dagger")
     answer = fake_pipeline.ask("What are Kinzhal missiles in Russian, difficult to intercept?")
     assert answer.answered_by == "model" and answer.answer == "dagger"
