@@ -43,6 +43,16 @@ LlmUrl = Annotated[
         "--llm-url", help="OpenAI-compatible server (…/v1) to generate with [env QA_LLM_URL]."
     ),
 ]
+ReaderOpt = Annotated[
+    str | None,
+    typer.Option("--reader", help="spans, model, choice or auto [env QA_READER]."),
+]
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--profile", help="fast (bundled SmolLM2) or accurate (Qwen 1.5B) [env QA_PROFILE]."
+    ),
+]
 TopK = Annotated[
     int | None, typer.Option("--top-k", min=1, max=20, help="Passages whose lines are read.")
 ]
@@ -149,11 +159,14 @@ def ask(
     model: Model = None,
     embedder: EmbedderOpt = None,
     llm_url: LlmUrl = None,
+    profile: ProfileOpt = None,
+    reader: ReaderOpt = None,
 ) -> None:
     """Answer one question from the articles, citing file and lines."""
     settings = make_settings(
-        docs=docs, index_dir=index_dir, model=model, embedder=embedder, top_k=top_k, llm_url=llm_url
-    )
+        docs=docs, index_dir=index_dir, model=model, embedder=embedder, top_k=top_k,
+        llm_url=llm_url, profile=profile, reader=reader,
+    )  # fmt: skip
     if not question.strip():
         raise InputError("the question is empty")
     pipeline = load_pipeline(settings)
@@ -173,6 +186,8 @@ def serve(
     model: Model = None,
     embedder: EmbedderOpt = None,
     llm_url: LlmUrl = None,
+    profile: ProfileOpt = None,
+    reader: ReaderOpt = None,
 ) -> None:
     """Serve the HTTP API (and the page at /), loading models and index once."""
     from qa.server import serve as run
@@ -185,6 +200,8 @@ def serve(
         model=model,
         embedder=embedder,
         llm_url=llm_url,
+        profile=profile,
+        reader=reader,
     )
     run(settings)
 
@@ -201,6 +218,8 @@ def bench(
     model: Model = None,
     embedder: EmbedderOpt = None,
     llm_url: LlmUrl = None,
+    profile: ProfileOpt = None,
+    reader: ReaderOpt = None,
 ) -> None:
     """Measure load, index build, embedding, search and per-question speed (prints figures)."""
     from qa.bench import run
@@ -211,7 +230,9 @@ def bench(
     except ValueError:
         raise InputError(f"--sizes must be comma-separated whole numbers, not {sizes!r}") from None
     items = load_gold(gold)[:questions]
-    settings = make_settings(docs=docs, model=model, embedder=embedder, llm_url=llm_url)
+    settings = make_settings(
+        docs=docs, model=model, embedder=embedder, llm_url=llm_url, profile=profile, reader=reader
+    )
     report = run(settings, [i.question for i in items], chosen_sizes)
     print_bench(report)
     if out:
@@ -251,13 +272,16 @@ def chat(
     model: Model = None,
     embedder: EmbedderOpt = None,
     llm_url: LlmUrl = None,
+    profile: ProfileOpt = None,
+    reader: ReaderOpt = None,
 ) -> None:
     """Talk with the articles: follow-up questions, /sources, /retrieved, /reset, /quit."""
     from qa.chat import run as run_chat
 
     settings = make_settings(
-        docs=docs, index_dir=index_dir, model=model, embedder=embedder, llm_url=llm_url
-    )
+        docs=docs, index_dir=index_dir, model=model, embedder=embedder, llm_url=llm_url,
+        profile=profile, reader=reader,
+    )  # fmt: skip
     pipeline = load_pipeline(settings)
     run_chat(pipeline, json_out, no_color="NO_COLOR" in os.environ)
 
@@ -273,11 +297,41 @@ THRESHOLDS = {
 
 @app.command("eval")
 def eval_(
-    gold: Annotated[Path, typer.Argument(help="Gold questions, JSON Lines.")],
+    gold: Annotated[
+        Path | None, typer.Argument(help="Gold questions, JSON Lines (or --all).")
+    ] = None,
+    all_sets: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Every gold file in --gold-dir, each over its corpus (--corpora-dir/NAME, else "
+            "the seeds), in one table.",
+        ),
+    ] = False,
+    sets: Annotated[
+        str | None, typer.Option("--sets", help="With --all: only these sets (comma-separated).")
+    ] = None,
+    gold_dir: Annotated[Path, typer.Option(help="Where --all finds gold files.")] = Path(
+        "tests/gold"
+    ),
+    corpora_dir: Annotated[Path, typer.Option(help="Where --all finds corpora.")] = Path(
+        "tests/corpora"
+    ),
+    floors: Annotated[
+        Path | None,
+        typer.Option(
+            "--floors",
+            help='With --all: JSON {set: {metric: floor}}; fail below a floor ("max_" metrics: '
+            "above it).",
+        ),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the full report as JSON.")
     ] = None,
     md: Annotated[Path | None, typer.Option("--markdown", help="Write a Markdown report.")] = None,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Write the risk-coverage curves as a PNG.")
+    ] = None,
     min_accuracy: Annotated[float | None, typer.Option(help="Fail below this accuracy.")] = None,
     min_abstention: Annotated[
         float | None, typer.Option(help="Fail below this abstention accuracy.")
@@ -300,52 +354,174 @@ def eval_(
     model: Model = None,
     embedder: EmbedderOpt = None,
     llm_url: LlmUrl = None,
+    profile: ProfileOpt = None,
+    reader: ReaderOpt = None,
 ) -> None:
-    """Score the pipeline against a gold Q&A file and print the metrics."""
+    """Score the pipeline against gold questions and print the metrics."""
     from rich.progress import Progress
 
-    from qa.evaluate import OFF, evaluate, load_gold, markdown
+    from qa import suite
+    from qa.evaluate import OFF, load_gold
     from qa.evaluate import calibrate as run_calibration
 
-    items = load_gold(gold)
     settings = make_settings(
-        docs=docs, index_dir=index_dir, model=model, embedder=embedder, top_k=top_k, llm_url=llm_url
-    )
+        index_dir=index_dir, model=model, embedder=embedder, top_k=top_k, llm_url=llm_url,
+        profile=profile, reader=reader,
+    )  # fmt: skip
+    if all_sets == (gold is not None):
+        raise InputError("give a gold file or --all (not both)")
+    if calibrate and all_sets:
+        raise InputError("--calibrate takes one gold file")
+    if all_sets:
+        chosen = suite.discover(gold_dir, corpora_dir, settings.docs)
+        if sets:
+            wanted = [n.strip() for n in sets.split(",") if n.strip()]
+            unknown = sorted(set(wanted) - {qs.name for qs in chosen})
+            if unknown:
+                raise InputError(f"no such question set: {', '.join(unknown)}")
+            chosen = [qs for qs in chosen if qs.name in wanted]
+        if not chosen:
+            raise InputError(f"no gold files in {str(gold_dir)!r}")
+    else:
+        if not gold.is_file():
+            raise InputError(f"gold file {str(gold)!r} does not exist")
+        chosen = [suite.QuestionSet(gold.stem, gold, docs or settings.docs, frozen=False)]
+    for qs in chosen:  # every file read before any model loads: a typo fails at once
+        load_gold(qs.gold)
+        if not qs.docs.is_dir():
+            raise InputError(f"articles folder {str(qs.docs)!r} does not exist")
     if calibrate:
         settings = settings.model_copy(update=OFF)
-    pipeline = load_pipeline(settings)
+    pipeline = load_pipeline(settings.for_docs(chosen[0].docs))
+    total = sum(len(load_gold(qs.gold)) for qs in chosen)
     with Progress(console=_console(err=True), disable=not sys.stderr.isatty()) as bar:
-        task = bar.add_task("asking", total=len(items))
-        report = evaluate(pipeline.ask, items, settings.docs, on_row=lambda _: bar.advance(task))
-    report["gold"], report["model"] = str(gold), pipeline.generator.name
+        task = bar.add_task("asking", total=total)
+        reports = suite.run(pipeline, chosen, note, on_row=lambda _: bar.advance(task))
+    report = reports[chosen[0].name] if not all_sets else {"sets": reports}
     if calibrate:
         limit = 0.1 if max_wrongful_abstention is None else max_wrongful_abstention
         report["calibration"] = calibration = run_calibration(report["questions"], limit)
         print_calibration(calibration, limit)
+    elif all_sets:
+        print_suite(reports, pipeline)
     else:
         print_report(report)
     if out:
         out.write_text(json.dumps(report, indent=2))
     if calibrate:
         return  # the figures are with thresholds off: no report or gate applies to them
+    title = f"qa eval ({pipeline.generator.name}, reader {pipeline.reader_mode})"
     if md:
-        md.write_text(markdown(report, f"qa eval {gold.name} ({pipeline.generator.name})"))
-    limits = {
-        "min_accuracy": min_accuracy,
-        "min_abstention": min_abstention,
-        "min_citation_precision": min_citation_precision,
-        "min_citation_recall": min_citation_recall,
-        "max_wrongful_abstention": max_wrongful_abstention,
-    }
-    failed = []
-    for name, limit in limits.items():
-        key, sign = THRESHOLDS[name]
-        value = report["overall"][key]
-        if limit is not None and (value is None or sign * (value - limit) < 0):
-            failed.append(f"{key} {value} vs {name.replace('_', '-')} {limit}")
+        text = suite.markdown(reports, title)
+        if not all_sets:
+            from qa.evaluate import markdown
+
+            text = markdown(report, f"qa eval {gold.name} ({pipeline.generator.name})") + text
+        md.write_text(text)
+    if plot:
+        suite.plot(reports, plot)
+    failed = check_floors(reports, floors) if all_sets and floors else []
+    if not all_sets:
+        limits = {
+            "min_accuracy": min_accuracy,
+            "min_abstention": min_abstention,
+            "min_citation_precision": min_citation_precision,
+            "min_citation_recall": min_citation_recall,
+            "max_wrongful_abstention": max_wrongful_abstention,
+        }
+        failed = below({k: v for k, v in limits.items() if v is not None}, report["overall"])
     if failed:
         note("below threshold: " + "; ".join(failed))
         raise typer.Exit(1)
+
+
+def below(limits: dict[str, float], overall: dict) -> list[str]:
+    """Each limit the figures miss: min_X is a floor for X, max_X a ceiling."""
+    failed = []
+    for name, limit in limits.items():
+        key, sign = THRESHOLDS.get(name) or (name[4:], 1 if name.startswith("min_") else -1)
+        value = overall.get(key)
+        if value is None or sign * (value - limit) < 0:
+            failed.append(f"{key} {value} vs {name.replace('_', '-')} {limit}")
+    return failed
+
+
+def check_floors(reports: dict[str, dict], path: Path) -> list[str]:
+    """Every floor of the floors file that a set misses, named by set."""
+    try:
+        floors = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read floors file {str(path)!r}: {exc}") from exc
+    failed = []
+    for name, limits in floors.items():
+        if name in reports:
+            failed += [f"{name}: {f}" for f in below(limits, reports[name]["overall"])]
+    return failed
+
+
+def print_suite(reports: dict[str, dict], pipeline) -> None:
+    """One row per question set, with 95% intervals."""
+    from rich.table import Table
+
+    from qa.suite import COLUMNS, table_rows
+
+    title = f"qa eval --all ({pipeline.generator.name}, reader {pipeline.reader_mode})"
+    table = Table(title=title, caption="[lo, hi]: 95% bootstrap interval")
+    table.add_column("set", no_wrap=True)
+    table.add_column("role")
+    for _, heading in COLUMNS:
+        table.add_column(heading, justify="right")
+    for row in table_rows(reports):
+        table.add_row(*row)
+    _table_console().print(table)
+
+
+models_app = typer.Typer(
+    help="The GGUF models qa knows: list them, fetch one.", no_args_is_help=True
+)
+app.add_typer(models_app, name="models")
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Each known model: profile, size, whether it is here, where it comes from."""
+    from rich.table import Table
+
+    from qa.models import status
+    from qa.settings import default_model_path
+
+    settings = make_settings()
+    table = Table(title=f"models (fetched into {settings.models_dir})")
+    for name in ("name", "profile", "params", "reader", "here", "source"):
+        table.add_column(name)
+    for m in status(settings.models_dir, default_model_path()):
+        here = "yes" if m["present"] else "no"
+        table.add_row(m["name"], m["profile"], f"{m['params_b']}B", m["reader"], here, m["source"])
+    _table_console().print(table)
+
+
+@models_app.command("get")
+def models_get(
+    name: Annotated[str, typer.Argument(help="A model name from `qa models list`.")],
+    wheels: Annotated[
+        Path | None, typer.Option(help="A folder of already downloaded wheels to use first.")
+    ] = None,
+) -> None:
+    """Fetch a model's parts from PyPI with pip, join them and verify the sha256."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    from qa import models
+
+    settings = make_settings()
+    m = models.spec(name)
+    note(f"{name}: {m.size / 1e6:.0f} MB from {m.source}")
+    columns = (BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=_console(err=True), disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task(name, total=m.size)
+        path = models.get(
+            name, settings.models_dir, lambda done, _: bar.update(task, completed=done), wheels
+        )
+    typer.echo(f"{path} (sha256 {m.sha256} verified; provenance in {path.with_suffix('.json')})")
 
 
 def print_calibration(calibration: dict, limit: float) -> None:

@@ -16,6 +16,7 @@ from qa.answer import Answer
 from qa.cite import Citation
 from qa.corpus import read_document
 from qa.errors import InputError
+from qa.stats import answer_precision, interval
 
 MAX_ANSWER_WORDS = 20
 MAX_CITED_LINES = 6
@@ -193,11 +194,18 @@ def summarize(rows: list[dict]) -> dict:
     citations = [ok for r in rows for ok in r["citations_ok"]]
     faithful = [ok for r in rows for ok in r["faithful"]]
     latency = [r["latency_ms"] for r in rows]
+    given = answer_precision(rows)
     return {
         "questions": len(rows),
         "answerable": len(answerable),
         "unanswerable": len(unanswerable),
         "accuracy": _mean([r["correct"] for r in answerable]),
+        "accuracy_ci": interval([r["correct"] for r in answerable]),
+        "abstention_ci": interval([r["abstained"] for r in unanswerable]),
+        "wrongful_abstention_ci": interval([r["abstained"] for r in answerable]),
+        "answered": len(given),
+        "answer_precision": _mean(given),
+        "answer_precision_ci": interval(given),
         "exact_match": _mean([r["exact"] for r in answerable]),
         "token_f1": _mean([r["f1"] for r in answerable]),
         "abstention_accuracy": _mean([r["abstained"] for r in unanswerable]),

@@ -7,12 +7,19 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from qa.answer import ABSTAIN_TEXT, Answer, Timings
 from qa.cite import cite, content_words, line_citation
 from qa.embed import Embedder, SentenceTransformerEmbedder
 from qa.errors import IndexMissingError, IndexStaleError, InputError
-from qa.generate import GenerationStats, Generator, LlamaGenerator, RemoteGenerator
+from qa.generate import (
+    GenerationStats,
+    Generator,
+    LlamaGenerator,
+    RemoteGenerator,
+    SlowGenerator,
+)
 from qa.prompt import load_prompts
 from qa.read import Line, Reader, answer_type, best_spans
 from qa.retrieve import Passage, Retriever
@@ -79,6 +86,7 @@ class Pipeline:
         self.prompts = load_prompts(settings.prompts_dir)
         self.retriever = Retriever(store, embedder, settings.hybrid)
         self.reader = Reader(store, embedder)
+        self.reader_mode = settings.reader_mode()
 
     @classmethod
     def from_settings(
@@ -91,6 +99,15 @@ class Pipeline:
         embedder = SentenceTransformerEmbedder(settings.embedder_path(), settings.threads)
         store = open_store(settings, embedder, on_build, progress)
         return cls(settings, store, embedder, make_generator(settings))
+
+    def for_docs(self, docs: Path, on_build: Callable[[str], None] | None = None) -> Pipeline:
+        """A pipeline over another folder of articles with its own index (built if needed),
+        sharing this one's loaded models."""
+        settings = self.settings.for_docs(docs)
+        if settings is self.settings:
+            return self
+        store = open_store(settings, self.embedder, on_build)
+        return Pipeline(settings, store, self.embedder, self.generator)
 
     def check_question(self, question: str) -> str:
         """The question stripped, or InputError."""
@@ -185,13 +202,18 @@ class Pipeline:
     ) -> Iterator[Token]:
         """Find the answer in the best lines; fill in result (answer, citations or abstention)."""
         kind = answer_type(question)
-        spans = best_spans(kind, question, lines, self.reader.rarity, fit=self.reader.fit)
+        mode = self.reader_mode
+        spans = (
+            best_spans(kind, question, lines, self.reader.rarity, fit=self.reader.fit)
+            if mode != "model"
+            else []
+        )
         choices = list(dict.fromkeys(s.text for s in spans))[: self.settings.max_choices]
         gen_start = time.perf_counter()
-        if not choices and kind != "other":  # asked how many, and the lines hold no number
+        if mode != "model" and not choices and kind != "other":  # no number for "how many"
             result.abstain_reason = f"the best lines hold no {KIND_WORDS.get(kind, kind)}"
             return
-        if choices and not self.settings.model_chooses:
+        if choices and mode == "spans":
             raw = choices[0]
             result.answered_by = "spans"
             yield Token(raw)
@@ -254,6 +276,13 @@ class Pipeline:
 
 def make_generator(settings: Settings) -> Generator:
     """llama.cpp in this process, or the OpenAI-compatible server at settings.llm_url."""
+    generator = _make_generator(settings)
+    if settings.token_delay_ms:
+        return SlowGenerator(generator, settings.token_delay_ms / 1000)
+    return generator
+
+
+def _make_generator(settings: Settings) -> Generator:
     if settings.llm_url:
         return RemoteGenerator(
             settings.llm_url,

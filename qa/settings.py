@@ -6,7 +6,9 @@ import hashlib
 import importlib.util
 import json
 from pathlib import Path
+from typing import Literal
 
+from platformdirs import user_data_dir
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -39,7 +41,20 @@ class Settings(BaseSettings):
     docs: Path = Field(Path("seeds"), description="Folder of articles (.txt, .md) to index.")
     index_dir: Path = Field(Path("index"), description="Folder where the built index lives.")
     prompts_dir: Path = Field(PACKAGE_ROOT / "prompts", description="Folder of prompt templates.")
-    model: str = Field("", description="Path to a GGUF model; empty means the bundled SmolLM2.")
+    model: str = Field(
+        "",
+        description="Path to a GGUF model, or the name of one `qa models list` shows; empty "
+        "means the profile's model.",
+    )
+    profile: Literal["fast", "accurate"] = Field(
+        "fast",
+        description="fast: the bundled SmolLM2 with the span rules, well under a second; "
+        "accurate: Qwen2.5-Coder-1.5B reads every question (fetch it with `qa models get`).",
+    )
+    models_dir: Path = Field(
+        Path(user_data_dir("qa")) / "models",
+        description="Where `qa models get` puts the models it fetches.",
+    )
     chat_format: str = Field(
         "",
         description="llama-cpp-python chat format (e.g. gemma, chatml); empty means the GGUF's "
@@ -79,8 +94,18 @@ class Settings(BaseSettings):
     )
     context_lines: int = Field(2, ge=1, le=20, description="Best lines shown to the model.")
     max_choices: int = Field(4, ge=1, le=20, description="Candidate answers the model picks from.")
-    model_chooses: bool = Field(
-        False, description="Let the model pick among candidate spans (else the top one is taken)."
+    reader: Literal["auto", "spans", "model", "choice"] = Field(
+        "auto",
+        description="Who reads the answer out of the lines: spans (rules; the model only for "
+        "questions of no type), model (the model writes every answer, code finds its line), "
+        "choice (the model picks among the rules' candidates), auto (by the model's measured "
+        "capability: model for instruct models of 1B parameters or more, else spans).",
+    )
+    token_delay_ms: float = Field(
+        0.0,
+        ge=0,
+        le=10000,
+        description="Testing aid: pause after each streamed token, so streaming can be observed.",
     )
     min_support: float = Field(
         0.6, ge=0, le=1, description="Share of a written reply's new words its line must hold."
@@ -115,9 +140,34 @@ class Settings(BaseSettings):
     api_key: str = Field("", description="When set, every route but /health needs this bearer key.")
     log_questions: bool = Field(False, description="Log question text at INFO.")
 
+    def for_docs(self, docs: Path) -> Settings:
+        """These settings for another folder of articles, with an index of its own beside this
+        one (index/corpora/NAME-HASH), so the default index is never rebuilt from other files."""
+        if docs.resolve() == self.docs.resolve():
+            return self
+        key = hashlib.sha256(str(docs.resolve()).encode()).hexdigest()[:8]
+        folder = self.index_dir / "corpora" / f"{docs.resolve().name}-{key}"
+        return self.model_copy(update={"docs": docs, "index_dir": folder})
+
     def model_path(self) -> str:
-        """The GGUF to load."""
-        return self.model or default_model_path()
+        """The GGUF to load: --model (a path or a known name), else the profile's model."""
+        from qa.models import MODELS, PROFILES
+
+        name = self.model or PROFILES[self.profile]
+        if name in MODELS:
+            spec = MODELS[name]
+            return default_model_path() if spec.bundled else str(self.models_dir / spec.file)
+        return name
+
+    def reader_mode(self) -> str:
+        """The reader to use: the setting, or for auto the model's measured best."""
+        if self.reader != "auto":
+            return self.reader
+        if self.profile == "accurate":
+            return "model"
+        from qa.models import reader_for
+
+        return reader_for(self.model_path()) if not self.llm_url else "spans"
 
     def embedder_path(self) -> str:
         """The sentence-transformers folder to load."""
