@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qa.cite import content_words, words
+from qa.cite import STOPWORDS, content_words, words
 from qa.embed import Embedder
 from qa.retrieve import Passage
 from qa.store import Store
@@ -22,9 +22,13 @@ NUMBER_WORDS = (
 )
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+# a unit after a number: a sign, "per cent", or a short lower-case abbreviation (km, kg, mph,
+# km2, bn, m) that is not an English function word ("in", "to", "of")
+ABBREVIATION = r"(?!(?:{stop})\b)[a-z]{{1,3}}\d?\b"
+UNIT = rf"(?:\s?%|\s?per ?cent\b|\s?{ABBREVIATION}(?:\s{ABBREVIATION})?)"
 NUMBER = re.compile(
-    rf"(?<![\w.])(?:\d+(?:[.,]\d+)*(?:\s?(?:km2|km|%|sq km))?|(?:{NUMBER_WORDS})\b|"
-    rf"(?:{NUMBER_WORDS.upper()})\b)"
+    rf"(?<![\w.])(?:[$€£]\s?)?(?:\d+(?:[.,]\d+)*{UNIT.format(stop='|'.join(STOPWORDS))}?|"
+    rf"(?:{NUMBER_WORDS})\b|(?:{NUMBER_WORDS.upper()})\b)"
     r"(?!\w)"
 )
 DATE = re.compile(
