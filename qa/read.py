@@ -46,7 +46,7 @@ NOT_NAMES = {
     "The", "A", "An", "In", "On", "At", "But", "And", "Or", "As", "According", "After", "Before",
     "Meanwhile", "However", "If", "It", "This", "That", "These", "Those", "He", "She", "They",
     "We", "Our", "His", "Her", "Their", "There", "When", "While", "With", "Without", "For", "From",
-    "Some", "Another", "Other", "Last", "Since", "To", "By", "Of", "Its", "Keep", "Read", "Show",
+    "Some", "Another", "Other", "Last", "Since", "To", "By", "Of", "Its",
 }  # fmt: skip
 PERSON_NOUNS = (
     "person|official|minister|leader|spokesperson|reporter|general|president|mayor|governor|chief"
@@ -103,6 +103,13 @@ DATELINE = re.compile(r"^[^.()]{0,60}\([A-Za-z .]{2,30}\)\s*\.?\s*[-–—]")
 WHERE_IN = re.compile(r"\bwhich (?:part|district|sector|neighbou?rhood|quarter)\b", re.I)
 FIT_WEIGHT = 1.0  # on dev 0.5 changed nothing, 1.0 fixed two which-questions (see the README)
 DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ish|ese|ean|an)(?:s)?$")
+
+
+def boilerplate(line: str) -> bool:
+    """A page's furniture by its shape: a few words that are not a sentence and hold no figure
+    ("Read more", "Show More", "Keep reading:", "Share this")."""
+    text = line.strip()
+    return len(text.split()) <= 3 and not re.search(r"[.!?\"”\d]", text)
 
 
 def answer_type(question: str) -> str:
@@ -205,7 +212,7 @@ class Reader:
             doc = self.store.documents[p.file]
             for n in range(p.start_line, p.end_line + 1):
                 text = doc.lines[n - 1]
-                if text.strip() and (p.file, n) not in seen:
+                if text.strip() and not boilerplate(text) and (p.file, n) not in seen:
                     seen.add((p.file, n))
                     lines.append(Line(p.file, n, text, rank))
         if not lines:
