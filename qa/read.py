@@ -49,12 +49,13 @@ NOT_NAMES = {
     "Some", "Another", "Other", "Last", "Since", "To", "By", "Of", "Its",
 }  # fmt: skip
 PERSON_NOUNS = (
-    "person|official|minister|leader|spokesperson|reporter|general|president|mayor|governor|chief"
+    "person|official|minister|leader|spokes(?:person|man|woman)|reporter|general|president|mayor|"
+    "governor|chief|head|chair(?:person|man|woman)?|director"
 )
 PLACE_NOUNS = "city|town|village|region|country|province|settlement|river|place|oblast|capital"
+# kinds of named things in general; no kind that only these articles name
 PROPER_NOUNS = (
-    "organi[sz]ation|agency|institution|university|institute|group|platform|channel|newspaper|"
-    "outlet|company|unit|brigade|battalion|system|network|news|name"
+    "organi[sz]ation|agency|institution|university|institute|group|company|newspaper|name"
 )
 # ", which remains ...": a relative clause (a verb follows), not a question ("..., which side")
 RELATIVE = r"(?<=, which) (?:is|was|are|were|has|have|had|can|could|will|would|\w+ed|\w+s)\b"
