@@ -83,7 +83,6 @@ COUNTED = re.compile(
 COUNTS = ("number", "often")  # kinds whose answer may share words with the question
 TYPE_WORD = re.compile(rf"^(?:{PERSON_NOUNS}|{PLACE_NOUNS}|{PROPER_NOUNS})$", re.I)
 GLOSS = re.compile(r"[“\"(]([^“”\"()]{1,40}?)[”\")]")
-EVERYDAY_ABBREVIATIONS = {"TV", "UK", "US", "USA", "EU", "UN", "AM", "PM", "OK"}
 CALENDAR = re.compile(rf"(?:{MONTHS}|{WEEKDAYS})(?:\s+\d+)?")
 TYPE_NOUN = re.compile(
     rf"{ASKED}({PERSON_NOUNS}|{PLACE_NOUNS}|{PROPER_NOUNS})\b|\b(?:what|which)\s+(\w+)", re.I
@@ -184,15 +183,15 @@ class Reader:
 
     def unknown_names(self, question: str) -> list[str]:
         """Names in the question that no article mentions ("Odesa", "Patriot"): the articles
-        cannot say anything about them. Demonyms and a few everyday abbreviations are not names
-        here ("English meaning", "UK institution", "state TV")."""
+        cannot say anything about them. Demonyms and short abbreviations are not names here
+        ("English meaning", "UK institution", "state TV")."""
         tokens = re.findall(r"[^\W\d_][\w’'-]*", question)
         return [
             t
             for t in tokens[1:]  # the first word is capitalised anyway
             if t[0].isupper()
             and not DEMONYM.match(t)
-            and t not in EVERYDAY_ABBREVIATIONS
+            and not (t.isupper() and len(t) <= 3)  # abbreviations are spelt many ways
             and not set(words(t)) & self.rarity.keys()
         ]
 
