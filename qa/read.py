@@ -98,8 +98,8 @@ ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)$")
 COMPASS = r"(?:(?:north|south)-?(?:east|west)?|east|west)"
 # "just southwest of Bakhmut", "a small sector in the southwest"
 DIRECTION = re.compile(rf"\b{COMPASS}\b(?= of\b)|(?<=\bin the ){COMPASS}\b(?!\w)", re.I)
-# "KYIV, July 7 (Reuters) -", "kyiv/Moscow, (BLAZETRENDS).-": where the story was filed, not news
-DATELINE = re.compile(r"^[^.()]{0,60}\([A-Za-z .]{2,30}\)\s*\.?\s*[-–—]")
+# "KYIV, July 7 (Reuters) -": where the story was filed, not news
+DATELINE = re.compile(r"^[^.()]{0,60}\([A-Za-z .]{2,30}\)\s*[-–—]")
 WHERE_IN = re.compile(r"\bwhich (?:part|district|sector|neighbou?rhood|quarter)\b", re.I)
 FIT_WEIGHT = 1.0  # on dev 0.5 changed nothing, 1.0 fixed two which-questions (see the README)
 DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ish|ese|ean|an)(?:s)?$")
