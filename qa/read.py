@@ -105,6 +105,17 @@ FIT_WEIGHT = 1.0  # on dev 0.5 changed nothing, 1.0 fixed two which-questions (s
 DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ish|ese|ean|an)(?:s)?$")
 
 
+def variant(a: str, b: str) -> bool:
+    """Two spellings of one word: five letters or more, one letter changed, added or dropped
+    (defence/defense, colour/color, organise/organize)."""
+    if a == b or min(len(a), len(b)) < 5 or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
 def boilerplate(line: str) -> bool:
     """A page's furniture by its shape: a few words that are not a sentence and hold no figure
     ("Read more", "Show More", "Keep reading:", "Share this")."""
@@ -326,7 +337,6 @@ def best_spans(
     """Typed spans of the best lines that add something to the question, best first. `fit`
     scores how well each span is the kind of thing asked for (see type_phrase)."""
     asked = content_words(question)
-    stems = {w[:5] for w in asked}
     noun = TYPE_NOUN.search(question)
     noun = (noun.group(1) or noun.group(2)).lower() if noun else ""
     counted = COUNTED.search(question)
@@ -346,7 +356,7 @@ def best_spans(
     for li, line in enumerate(lines[:top]):
         for span in spans(kind, line, where, ranged):
             new = (set(words(span.text)) if kind == "date" else content_words(span.text)) - asked
-            new = {w for w in new if w[:5] not in stems}  # "Defense" is not new to "defence"
+            new = {w for w in new if not any(variant(w, a) for a in asked)}  # defense/defence
             if kind == "name" and TYPE_WORD.match(span.text.split()[-1]):
                 continue  # "Deputy Defense Minister", "Dnipro River": a title or place, not a name
             shared = content_words(span.text) & asked - {noun}
