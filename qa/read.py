@@ -102,7 +102,8 @@ DIRECTION = re.compile(rf"\b{COMPASS}\b(?= of\b)|(?<=\bin the ){COMPASS}\b(?!\w)
 DATELINE = re.compile(r"^[^.()]{0,60}\([A-Za-z .]{2,30}\)\s*[-–—]")
 WHERE_IN = re.compile(r"\bwhich (?:part|district|sector|neighbou?rhood|quarter)\b", re.I)
 FIT_WEIGHT = 1.0  # on dev 0.5 changed nothing, 1.0 fixed two which-questions (see the README)
-DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ish|ese|ean|an)(?:s)?$")
+# "Ukrainian", "British", "Japanese", "Korean"; not "Iran", "Japan", "Ivan", "Susan"
+DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ish|ese|ean)s?$")
 
 
 def variant(a: str, b: str) -> bool:
