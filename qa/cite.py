@@ -2,26 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from pydantic import BaseModel, Field
 
 from qa.store import Store
-
-WORD = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
-STOPWORDS = frozenset(
-    """a an the of in on at to for from by with and or but not no is are was were be been being
-    has have had do does did it its this that these those there their they them he she his her
-    as into about after before over under than then so such which who whom whose what when where
-    why how will would can could should may might must shall also any all some more most other
-    said says say according i we you our us your my me one just very up down out off many much
-    """.split()
-)
-NUMBERS = {
-    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20",
-    "forty": "40", "first": "1st", "second": "2nd", "third": "3rd", "eighth": "8th",
-}  # fmt: skip
+from qa.text import STOPWORDS, content_words, words  # noqa: F401 (re-exported)
 
 
 class Citation(BaseModel):
@@ -31,22 +15,6 @@ class Citation(BaseModel):
     start_line: int = Field(description="First cited line, 1-based.")
     end_line: int = Field(description="Last cited line, 1-based, inclusive.")
     quote: str = Field(description="Exactly the text of lines start_line..end_line of file.")
-
-
-def words(text: str) -> list[str]:
-    """Lower-cased word and number tokens, number words mapped to digits."""
-    out = []
-    for token in WORD.findall(text.lower()):
-        token = token.replace("’", "'")
-        if token.endswith("'s"):
-            token = token[:-2]
-        out.append(NUMBERS.get(token, token))
-    return out
-
-
-def content_words(text: str) -> set[str]:
-    """Words that carry meaning: no stopwords."""
-    return {w for w in words(text) if w not in STOPWORDS}
 
 
 def support(answer: str, question: str, line: str) -> float:

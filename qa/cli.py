@@ -466,7 +466,7 @@ def print_suite(reports: dict[str, dict], pipeline) -> None:
     from qa.suite import COLUMNS, table_rows
 
     title = f"qa eval --all ({pipeline.generator.name}, reader {pipeline.reader_mode})"
-    table = Table(title=title, caption="[lo, hi]: 95% bootstrap interval")
+    table = Table(title=title, caption="(lo–hi): 95% bootstrap interval over the questions")
     table.add_column("set", no_wrap=True)
     table.add_column("role")
     for _, heading in COLUMNS:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.answer import ABSTAIN_TEXT, Answer, Timings
-from qa.cite import cite, content_words, line_citation
+from qa.cite import cite, line_citation
 from qa.embed import Embedder, SentenceTransformerEmbedder
 from qa.errors import IndexMissingError, IndexStaleError, InputError
 from qa.generate import (
@@ -25,6 +25,7 @@ from qa.read import Line, Reader, answer_type, best_spans
 from qa.retrieve import Passage, Retriever
 from qa.settings import Settings
 from qa.store import BuildReport, Progress, Store, build_index, load_store
+from qa.text import content_words
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qa.cite import STOPWORDS, content_words, words
 from qa.embed import Embedder
 from qa.retrieve import Passage
 from qa.store import Store
+from qa.text import STOPWORDS, content_words, words
 
 NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"

@@ -108,7 +108,7 @@ def test_which_dates_asks_for_the_range():
 
 
 def test_which_part_is_answered_by_a_direction_and_datelines_are_not_news():
-    text = "KYIV/Moscow, July 7 (Agency) - Ukraine says it still holds a small sector in the southwest."
+    text = "KYIV/Moscow, July 7 (Agency) - Ukraine says it still holds a sector in the southwest."
     line = Line("a.txt", 1, text, 0, 0.5, 0.2)
     best = best_spans("proper", "In which part of the city does Ukraine hold a sector?", [line], {})
     assert best[0].text == "southwest"
