@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.answer import ABSTAIN_TEXT, Answer, Timings
-from qa.cite import cite, line_citation
+from qa.cite import LONG_LINE, answer_line, cite, line_citation
 from qa.embed import Embedder, SentenceTransformerEmbedder
 from qa.errors import IndexMissingError, IndexStaleError, InputError
 from qa.generate import (
@@ -25,7 +25,7 @@ from qa.read import Line, Reader, answer_type, best_spans
 from qa.retrieve import Passage, Retriever
 from qa.settings import Settings
 from qa.store import BuildReport, Progress, Store, build_index, load_store
-from qa.text import content_words
+from qa.text import content_words, sentences
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,18 @@ def drop_echo(text: str, question: str) -> str:
     return best
 
 
+def excerpt(text: str, question: str, most: int = 2) -> str:
+    """A line as the model reads it: a long one cut to its `most` sentences that share the most
+    words with the question, in their order, joined by an ellipsis."""
+    text = text.strip()
+    if len(text) <= 2 * LONG_LINE:
+        return text
+    asked = content_words(question)
+    spans = sentences(text)
+    ranked = sorted(spans, key=lambda ab: -len(asked & content_words(text[ab[0] : ab[1]])))
+    return " … ".join(text[a:b] for a, b in sorted(ranked[:most]))
+
+
 def clean(raw: str, question: str = "") -> str:
     """The reply a person reads: first line, no label or echo, no trailing punctuation."""
     text = raw.strip().splitlines()[0] if raw.strip() else ""
@@ -88,6 +100,8 @@ class Pipeline:
         self.retriever = Retriever(store, embedder, settings.hybrid)
         self.reader = Reader(store, embedder)
         self.reader_mode = settings.reader_mode()
+        # lines the model reads: a reader model sees more than the rules' fallback does
+        self.shown = settings.model_lines if self.reader_mode == "model" else settings.context_lines
 
     @classmethod
     def from_settings(
@@ -180,14 +194,12 @@ class Pipeline:
         new = content_words(text) - content_words(question)
         if not new:
             return True
-        best = max(
-            len(new & content_words(ln.text)) for ln in lines[: self.settings.context_lines + 1]
-        )
+        best = max(len(new & content_words(ln.text)) for ln in lines[: self.shown + 1])
         return best / len(new) >= self.settings.min_support
 
     def messages(self, question: str, lines: list[Line]) -> list[dict]:
         """The chat the model sees: the fixed system prompt (llama.cpp caches it), then lines."""
-        context = "\n".join(ln.text.strip() for ln in lines[: self.settings.context_lines])
+        context = "\n".join(excerpt(ln.text, question) for ln in lines[: self.shown])
         user = self.prompts["answer"].render(passages=context, question=question)
         return [
             {"role": "system", "content": self.prompts["system"].render()},
@@ -247,16 +259,24 @@ class Pipeline:
             result.abstain_reason = "the model could not answer briefly from the lines"
             return
         chosen = next((s for s in spans if s.text == text), None)
-        if chosen is None and not self.supported(text, question, lines):
+        shown = [(ln.file, ln.number, ln.text) for ln in lines[: self.shown + 1]]
+        if (
+            chosen is None
+            and not answer_line(text, shown)
+            and not self.supported(text, question, lines)
+        ):
             result.abstain_reason = "the reply says things the retrieved lines do not"
             return
+        near = [(ln.file, ln.number, ln.text) for ln in lines[: self.shown + 1]]
+        found = answer_line(text, near) if chosen is None else None
         if chosen is not None:
-            citations = [line_citation(self.store, chosen.line.file, chosen.line.number)]
+            citations = [
+                line_citation(self.store, chosen.line.file, chosen.line.number, at=chosen.start)
+            ]
+        elif found:  # the reply stands word for word in a line the model was shown
+            citations = [line_citation(self.store, *found, answer=text)]
         else:
-            near = lines[: self.settings.context_lines + 1]
-            citations = cite(
-                text, question, [(ln.file, ln.number, ln.text) for ln in near], self.store
-            )
+            citations = cite(text, question, near, self.store)
         if not citations:
             result.abstain_reason = "no retrieved line supports the reply"
             return
