@@ -20,6 +20,7 @@ from qa.generate import (
     RemoteGenerator,
     SlowGenerator,
 )
+from qa.policy import Policy
 from qa.prompt import load_prompts
 from qa.read import Line, Reader, answer_type, best_spans
 from qa.retrieve import Passage, Retriever
@@ -115,6 +116,11 @@ class Pipeline:
         store = open_store(settings, embedder, on_build, progress)
         return cls(settings, store, embedder, make_generator(settings))
 
+    @property
+    def policy(self) -> Policy:
+        """The abstention policy of the current settings."""
+        return Policy.from_settings(self.settings)
+
     def for_docs(self, docs: Path, on_build: Callable[[str], None] | None = None) -> Pipeline:
         """A pipeline over another folder of articles with its own index (built if needed),
         sharing this one's loaded models."""
@@ -179,12 +185,9 @@ class Pipeline:
         lines = self.reader.rank_lines(question, passages, vector)
         if lines:
             result.signals["evidence"] = round(lines[0].dense, 4)
-        unknown = self.reader.unknown_names(question) if self.settings.unknown_names else []
-        if not lines or lines[0].dense < self.settings.min_score:
-            result.abstain_reason = "no passage is close enough to the question"
-        elif unknown:
-            result.abstain_reason = f"the articles never mention {', '.join(unknown)}"
-        else:
+        unknown = self.reader.unknown_names(question) if self.policy.unknown_names else []
+        result.abstain_reason = self.policy.before_reading(result.signals, unknown)
+        if not result.abstain_reason:
             yield from self._read(result, question, lines, should_stop)
         result.timings_ms.total = round((time.perf_counter() - started) * 1000, 1)
         yield result
@@ -286,11 +289,8 @@ class Pipeline:
         )
         if chosen is not None and chosen.fit is not None:
             result.signals["fit"] = round(chosen.fit, 4)
-            if chosen.fit < self.settings.min_fit:
-                result.abstain_reason = "no candidate is the kind of thing the question asks for"
-                return
-        if result.signals["coverage"] < self.settings.min_coverage:
-            result.abstain_reason = "the cited line holds too little of the question"
+        result.abstain_reason = self.policy.after_reading(result.signals)
+        if result.abstain_reason:
             return
         result.answer, result.abstained, result.citations = text, False, citations
 
