@@ -87,7 +87,7 @@ def question_bench(pipeline: Pipeline, questions: list[str]) -> dict:
     ours = []
     for question in questions:
         answer, ms = _timed(chooser.ask, question)
-        lines = chooser.reader.rank_lines(question, answer.retrieved[: forced.top_k])
+        lines = chooser.lines.rank_lines(question, answer.retrieved[: forced.top_k])
         ours.append((answer, ms, chooser.messages(question, lines)))
     model_rows = []
     for answer, ms, messages in ours:

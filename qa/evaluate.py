@@ -242,8 +242,6 @@ def evaluate(
     }
 
 
-
-
 def decide(rows: list[dict], thresholds: dict[str, float]) -> dict:
     """Figures if each row also abstained when a signal is below its threshold."""
 

@@ -57,3 +57,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
         if b > a:
             out.append((a, b))
     return out
+
+
+# "Ukrainian", "British", "Japanese", "Korean"; not "Iran", "Japan", "Ivan", "Susan"
+DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ish|ese|ean)s?$")
