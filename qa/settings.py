@@ -172,7 +172,7 @@ class Settings(BaseSettings):
             return "model"
         from qa.models import reader_for
 
-        return reader_for(self.model_path()) if not self.llm_url else "spans"
+        return reader_for(self.model_path(), self.models_dir) if not self.llm_url else "spans"
 
     def embedder_path(self) -> str:
         """The sentence-transformers folder to load."""
