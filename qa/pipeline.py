@@ -11,6 +11,7 @@ from pathlib import Path
 
 from qa.answer import ABSTAIN_TEXT, Answer, Timings
 from qa.cite import cite, content_words, line_citation
+from qa.drift import freshen
 from qa.embed import Embedder, SentenceTransformerEmbedder
 from qa.errors import IndexMissingError, IndexStaleError, InputError
 from qa.generate import (
@@ -171,6 +172,7 @@ class Pipeline:
             result.abstain_reason = f"the articles never mention {', '.join(unknown)}"
         else:
             yield from self._read(result, question, lines, should_stop)
+        freshen(result, self.settings.docs, self.store.manifest)  # never cite a changed line
         result.timings_ms.total = round((time.perf_counter() - started) * 1000, 1)
         yield result
 

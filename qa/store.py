@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.chunk import Chunk, chunk_document
-from qa.corpus import Document, read_corpus
+from qa.corpus import Document, Skipped, read_corpus
 from qa.embed import Embedder
 from qa.errors import IndexMissingError, IndexStaleError
 from qa.settings import Settings
@@ -59,6 +59,9 @@ class BuildReport:
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    emptied: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    decoded: list[tuple[str, str]] = field(default_factory=list)
     rebuilt: str = ""
     chunks: int = 0
     embedded: int = 0
@@ -72,6 +75,10 @@ class BuildReport:
             f"{len(self.removed)} removed",
             f"{len(self.unchanged)} unchanged",
         ]
+        if self.emptied:
+            parts.append(f"{len(self.emptied)} emptied")
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} skipped")
         head = f"full rebuild ({self.rebuilt}); " if self.rebuilt else ""
         return (
             f"{head}{', '.join(parts)}; {self.chunks} chunks, {self.embedded} embedded "
@@ -86,6 +93,26 @@ def _faiss_index(vectors: np.ndarray, dim: int):
     if len(vectors):
         index.add(vectors)
     return index
+
+
+def read_manifest(index_dir: Path) -> dict:
+    """The current build's manifest alone (no vectors, no faiss); IndexMissingError if bad."""
+    path = index_dir / "current" / "manifest.json"
+    if not path.exists():
+        raise IndexMissingError(f"no index in {str(index_dir)!r}: run `qa index`")
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise IndexMissingError(
+            f"index in {str(index_dir)!r} is corrupt (manifest.json: {exc}): "
+            "run `qa index --rebuild`"
+        ) from exc
+    if not isinstance(manifest, dict):
+        raise IndexMissingError(
+            f"index in {str(index_dir)!r} is corrupt (manifest.json is not an object): "
+            "run `qa index --rebuild`"
+        )
+    return manifest
 
 
 def load_store(index_dir: Path, fingerprint: str | None = None) -> Store:
@@ -174,8 +201,10 @@ def build_index(
     index_dir = settings.index_dir
     index_dir.mkdir(parents=True, exist_ok=True)
     fingerprint = settings.index_fingerprint(embedder.name, embedder.dim)
-    documents = read_corpus(settings.docs)
-    report = BuildReport()
+    corpus = read_corpus(settings.docs, settings.max_file_bytes)
+    documents = corpus.documents
+    report = BuildReport(skipped=corpus.skipped)
+    report.decoded = [(d.file, d.encoding) for d in documents if d.encoding != "utf-8"]
     old, report.rebuilt = (None, "--rebuild") if rebuild else _previous(index_dir, fingerprint)
     old_sha = {f: d.sha256 for f, d in old.documents.items()} if old else {}
     reuse: dict[str, list[tuple[Chunk, np.ndarray]]] = {}
@@ -196,6 +225,8 @@ def build_index(
                 vectors.append(vector)
             continue
         (report.changed if doc.file in old_sha else report.added).append(doc.file)
+        if not doc.lines:
+            report.emptied.append(doc.file)
         for chunk in chunk_document(doc, settings.chunk_size, settings.chunk_overlap):
             pending.append(len(chunks))
             chunks.append(chunk)
@@ -216,11 +247,20 @@ def build_index(
     )
     report.chunks, report.embedded = len(chunks), len(pending)
 
+    stat = {
+        d.file: {"size": d.size, "mtime_ns": d.mtime_ns, "sha256": d.sha256, "encoding": d.encoding}
+        for d in documents
+    }
+    skipped = {
+        s.file: {"reason": s.reason, "size": s.size, "mtime_ns": s.mtime_ns} for s in corpus.skipped
+    }
     unchanged = (
         old
-        and not pending
-        and not report.removed
-        and old.manifest["docs"] == str(settings.docs.resolve())
+        and not (report.added or report.changed or report.removed)  # an emptied file changed
+        and old.manifest.get("docs") == str(settings.docs.resolve())
+        and old.manifest.get("stat") == stat
+        and old.manifest.get("skipped") == skipped
+        and old.manifest.get("max_file_bytes") == settings.max_file_bytes
     )
     if unchanged:
         report.seconds = time.perf_counter() - started
@@ -235,6 +275,9 @@ def build_index(
         "docs": str(settings.docs.resolve()),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "files": {d.file: d.sha256 for d in documents},
+        "stat": stat,
+        "skipped": skipped,
+        "max_file_bytes": settings.max_file_bytes,
     }
     stamp = time.strftime("%Y%m%d-%H%M%S")
     folder = index_dir / f"build-{stamp}-{os.getpid()}-{uuid.uuid4().hex[:6]}"

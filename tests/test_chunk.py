@@ -1,3 +1,4 @@
+import random
 import re
 import time
 
@@ -20,10 +21,16 @@ def test_split_lines_counts_like_cat_n():
     assert split_lines("\n") == [""]
 
 
-def test_decode_bom_bad_bytes_and_binary():
-    assert decode(b"\xef\xbb\xbfhello") == "hello"
-    assert decode(b"caf\xe9 ok") == "caf\ufffd ok"
+def test_decode_bom_other_encodings_and_binary():
+    assert decode(b"\xef\xbb\xbfhello") == ("hello", "utf-8")
+    assert decode(b"\xef\xbb\xbfcaf\xe9 ok") == ("caf\ufffd ok", "utf-8")  # a BOM says UTF-8
+    assert decode("café ok".encode()) == ("café ok", "utf-8")
+    assert decode(b"caf\xe9 \x93ok\x94") == ("café “ok”", "cp1252")  # was U+FFFD, silently
+    assert decode(b"caf\xe9 \x81") == ("café \x81", "latin-1")  # 0x81 is not cp1252
     assert decode(b"\x00\x01\x02") is None
+    noise = bytes(b for b in random.Random(3).randbytes(20000) if b)  # binary without NUL
+    assert decode(noise) is None
+    assert decode(b"tabs\tand\fform feeds\r\n" * 50) is not None
 
 
 def test_chunks_keep_line_numbers_and_skip_blank_lines():

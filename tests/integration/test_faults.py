@@ -1,0 +1,112 @@
+"""Faults an operator meets, through real `qa` processes: articles changed under an index."""
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import copy_seeds, qa
+
+KINZHAL = "000_0d498ca450f5f7ad.txt"
+KINZHAL_Q = "How many Kinzhal missiles did Ukraine say it shot down over Kyiv?"
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> dict[str, str]:
+    """A fresh copy of the seeds, indexed."""
+    env = {"QA_DOCS": str(copy_seeds(tmp_path / "docs")), "QA_INDEX_DIR": str(tmp_path / "index")}
+    result = qa("index", env=env)
+    assert result.returncode == 0, result.stderr
+    return env
+
+
+def no_embedder(env: dict[str, str]) -> dict[str, str]:
+    """The same settings with an embedder folder that does not exist: loading it would fail."""
+    manifest = json.loads((Path(env["QA_INDEX_DIR"]) / "current" / "manifest.json").read_text())
+    return {**env, "QA_EMBEDDER": f"/nonexistent/{manifest['embedder']}"}
+
+
+def on_disk(env: dict[str, str], c: dict) -> str:
+    lines = (Path(env["QA_DOCS"]) / c["file"]).read_text(encoding="utf-8").split("\n")
+    return "\n".join(lines[c["start_line"] - 1 : c["end_line"]])
+
+
+def ask(env: dict[str, str]) -> dict:
+    result = qa("ask", "--json", KINZHAL_Q, env=env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_edited_article_is_never_cited_stale_and_check_reports_it(corpus):
+    """Defect 1: three lines deleted above the cited line; then `qa index` makes it fresh."""
+    fast = no_embedder(corpus)
+    check = qa("index", "--check", env=fast)
+    assert check.returncode == 0 and "up to date" in check.stdout, check.stderr
+    path = Path(corpus["QA_DOCS"]) / KINZHAL
+    path.write_text("".join(path.read_text().splitlines(keepends=True)[3:]))
+    check = qa("index", "--check", env=fast)
+    assert check.returncode == 1 and f"changed  {KINZHAL}" in check.stdout, check.stdout
+    answer = ask(corpus)
+    assert answer["stale"] is True
+    assert all(c["quote"] in on_disk(corpus, c) for c in answer["citations"]), answer
+    assert answer["citations"] or "changed on disk" in answer["abstain_reason"]
+    assert qa("index", env=corpus).returncode == 0
+    assert qa("index", "--check", env=fast).returncode == 0
+    answer = ask(corpus)
+    assert not answer["stale"] and not answer["abstained"] and answer["citations"]
+    assert all(c["quote"] == on_disk(corpus, c) for c in answer["citations"])
+
+
+def test_deleted_article_is_never_cited(corpus):
+    (Path(corpus["QA_DOCS"]) / KINZHAL).unlink()
+    check = qa("index", "--check", env=no_embedder(corpus))
+    assert check.returncode == 1 and f"deleted  {KINZHAL}" in check.stdout
+    answer = ask(corpus)
+    assert answer["stale"] and not any(c["file"] == KINZHAL for c in answer["citations"])
+
+
+def test_emptied_article_is_removed_by_qa_index(corpus):
+    """Defect 2: an article truncated to 0 bytes leaves the index on `qa index`."""
+    (Path(corpus["QA_DOCS"]) / KINZHAL).write_bytes(b"")
+    check = qa("index", "--check", env=no_embedder(corpus))
+    assert check.returncode == 1 and f"emptied  {KINZHAL}" in check.stdout
+    result = qa("index", env=corpus)
+    assert result.returncode == 0 and "1 emptied" in result.stdout, result.stdout
+    assert qa("index", "--check", env=no_embedder(corpus)).returncode == 0
+    answer = ask(corpus)
+    assert not any(c["file"] == KINZHAL for c in answer["citations"])
+    assert not any(p["file"] == KINZHAL for p in answer["retrieved"])
+
+
+def test_index_with_nothing_to_do_never_loads_the_embedder(corpus):
+    """Defect 11 (part): a no-op `qa index` returns at once; the embedder path is never opened."""
+    started = time.perf_counter()
+    result = qa("index", env=no_embedder(corpus))
+    elapsed = time.perf_counter() - started
+    assert result.returncode == 0 and "nothing to do" in result.stdout, result.stderr
+    print(f"no-op qa index: {elapsed:.1f}s")
+
+
+def test_odd_files_are_skipped_with_a_reason_never_the_end_of_the_run(tmp_path):
+    """Defects 4 and 10: every odd file named in a table with its reason; the rest indexed."""
+    from tests.test_store import add_odd_files
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    env = {
+        "QA_DOCS": str(copy_seeds(tmp_path / "docs")),
+        "QA_INDEX_DIR": str(tmp_path / "index"),
+        "QA_MAX_FILE_BYTES": "15000",
+    }
+    expected = add_odd_files(tmp_path / "docs", outside)
+    result = qa("index", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"{len(expected)} skipped" in result.stdout and "indexed 6 files" in result.stdout
+    for file, words in expected.items():
+        row = next(line for line in result.stdout.splitlines() if file in line)
+        assert words in row, row
+    assert "latin.txt" in result.stdout and "read as cp1252" in result.stdout
+    check = qa("index", "--check", env=no_embedder(env))
+    assert check.returncode == 0, check.stdout
