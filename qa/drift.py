@@ -14,8 +14,8 @@ from qa.cite import Citation
 from qa.corpus import decode_line, list_files, name_of
 from qa.embed import embedder_name
 from qa.errors import QAError
+from qa.integrity import validate
 from qa.settings import Settings
-from qa.store import read_manifest
 
 
 @dataclass
@@ -93,13 +93,13 @@ def check_drift(docs: Path, manifest: dict) -> Drift:
 
 def check_index(settings: Settings) -> Drift:
     """Drift of settings.docs against the current index's manifest (no model is loaded)."""
-    return check_drift(settings.docs, read_manifest(settings.index_dir))
+    return check_drift(settings.docs, validate(settings.index_dir))
 
 
 def up_to_date(settings: Settings) -> bool:
     """True when the index was built with these settings from exactly the files on disk."""
     try:
-        manifest = read_manifest(settings.index_dir)
+        manifest = validate(settings.index_dir)  # a damaged index is rebuilt, not kept
         name, dim = embedder_name(settings.embedder_path()), int(manifest["dim"])
     except (QAError, KeyError, TypeError, ValueError):
         return False

@@ -21,6 +21,7 @@ from qa.generate import (
     RemoteGenerator,
     SlowGenerator,
 )
+from qa.integrity import validate
 from qa.prompt import load_prompts
 from qa.read import Line, Reader, answer_type, best_spans
 from qa.retrieve import Passage, Retriever
@@ -97,6 +98,8 @@ class Pipeline:
         progress: Progress | None = None,
     ) -> Pipeline:
         """Load everything, building the index first when there is none or it is stale."""
+        if (settings.index_dir / "current").exists():
+            validate(settings.index_dir)  # a damaged index is named before any model loads
         embedder = SentenceTransformerEmbedder(settings.embedder_path(), settings.threads)
         store = open_store(settings, embedder, on_build, progress)
         return cls(settings, store, embedder, make_generator(settings))

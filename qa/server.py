@@ -383,5 +383,8 @@ def serve(settings: Settings) -> None:
     )
     for noisy in ("httpx", "sentence_transformers", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    app = create_app(settings)
+    # loaded here, not in the lifespan: a QAError (a damaged index first, before any model)
+    # reaches the command line as one line and its exit code, never a startup traceback
+    pipeline = Pipeline.from_settings(settings, lambda m: log.warning("%s", m))
+    app = create_app(settings, pipeline)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)

@@ -29,6 +29,7 @@ from qa.chunk import Chunk, chunk_document
 from qa.corpus import Document, Skipped, read_corpus
 from qa.embed import Embedder
 from qa.errors import IndexMissingError, IndexStaleError
+from qa.integrity import check_build, checksums
 from qa.settings import Settings
 
 FORMAT = 1
@@ -95,33 +96,13 @@ def _faiss_index(vectors: np.ndarray, dim: int):
     return index
 
 
-def read_manifest(index_dir: Path) -> dict:
-    """The current build's manifest alone (no vectors, no faiss); IndexMissingError if bad."""
-    path = index_dir / "current" / "manifest.json"
-    if not path.exists():
-        raise IndexMissingError(f"no index in {str(index_dir)!r}: run `qa index`")
-    try:
-        manifest = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise IndexMissingError(
-            f"index in {str(index_dir)!r} is corrupt (manifest.json: {exc}): "
-            "run `qa index --rebuild`"
-        ) from exc
-    if not isinstance(manifest, dict):
-        raise IndexMissingError(
-            f"index in {str(index_dir)!r} is corrupt (manifest.json is not an object): "
-            "run `qa index --rebuild`"
-        )
-    return manifest
-
-
 def load_store(index_dir: Path, fingerprint: str | None = None) -> Store:
     """Load the current build; IndexStaleError when its fingerprint is not the expected one."""
-    current = index_dir / "current"
-    if not current.exists():
+    if not (index_dir / "current").exists():
         raise IndexMissingError(f"no index in {str(index_dir)!r}: run `qa index`")
+    current = (index_dir / "current").resolve()  # one build, even if a new one swaps in
+    manifest = check_build(index_dir, current)
     try:
-        manifest = json.loads((current / "manifest.json").read_text())
         with open(current / "chunks.jsonl", encoding="utf-8") as fh:
             chunks = [Chunk.model_validate_json(line) for line in fh]
         with open(current / "documents.jsonl", encoding="utf-8") as fh:
@@ -137,9 +118,12 @@ def load_store(index_dir: Path, fingerprint: str | None = None) -> Store:
         index = faiss.read_index(str(current / "faiss.index"))
         if index.ntotal != len(chunks) or index.d != manifest["dim"]:
             raise ValueError("faiss.index does not match chunks")
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        if unknown := {c.file for c in chunks} - set(documents):
+            raise ValueError(f"documents.jsonl lacks {sorted(unknown)[0]}")
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError) as exc:
+        first = (str(exc) or type(exc).__name__).splitlines()[0]  # pydantic's are several lines
         raise IndexMissingError(
-            f"index in {str(index_dir)!r} is corrupt ({exc}): run `qa index --rebuild`"
+            f"index in {str(index_dir)!r} is corrupt ({first}): run `qa index --rebuild`"
         ) from exc
     if fingerprint is not None and manifest.get("fingerprint") != fingerprint:
         raise IndexStaleError(
@@ -147,7 +131,7 @@ def load_store(index_dir: Path, fingerprint: str | None = None) -> Store:
             f"({manifest.get('embedder')}, chunk_size {manifest.get('chunk_size')}): "
             "run `qa index` to rebuild it"
         )
-    return Store(manifest, chunks, vectors, documents, current.resolve(), index)
+    return Store(manifest, chunks, vectors, documents, current, index)
 
 
 def _previous(index_dir: Path, fingerprint: str) -> tuple[Store | None, str]:
@@ -172,6 +156,8 @@ def _write(folder: Path, manifest: dict, chunks, documents, vectors: np.ndarray)
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     np.save(folder / "vectors.npy", vectors, allow_pickle=False)
     faiss.write_index(_faiss_index(vectors, manifest["dim"]), str(folder / "faiss.index"))
+    manifest["checksums"] = checksums(folder)  # checked before any model loads
+    manifest["rows"] = {"chunks": len(chunks), "documents": len(documents)}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
     for path in folder.iterdir():  # durable before the swap makes it live
         with open(path, "rb") as fh:

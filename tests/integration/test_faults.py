@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import copy_seeds, qa
+from .conftest import copy_seeds, free_port, qa
 
 KINZHAL = "000_0d498ca450f5f7ad.txt"
 KINZHAL_Q = "How many Kinzhal missiles did Ukraine say it shot down over Kyiv?"
@@ -110,3 +110,38 @@ def test_odd_files_are_skipped_with_a_reason_never_the_end_of_the_run(tmp_path):
     assert "latin.txt" in result.stdout and "read as cp1252" in result.stdout
     check = qa("index", "--check", env=no_embedder(env))
     assert check.returncode == 0, check.stdout
+
+
+def drop_docs_key(path: Path) -> None:
+    manifest = json.loads(path.read_text())
+    del manifest["docs"]
+    path.write_text(json.dumps(manifest))
+
+
+DAMAGE = {
+    "documents.jsonl": lambda p: p.write_bytes(b"".join(p.read_bytes().splitlines(True)[:-1])),
+    "vectors.npy": lambda p: p.write_bytes(b""),
+    "manifest.json": drop_docs_key,
+}
+
+
+def test_damaged_index_fails_fast_in_one_line_and_never_serves(corpus):
+    """Defects 5 and 6: checked before any model loads (the embedder here does not exist, so
+    loading it would exit 4); `qa serve` refuses to start; `qa index` rebuilds."""
+    fast = no_embedder(corpus)
+    for name, damage in DAMAGE.items():
+        damage(Path(corpus["QA_INDEX_DIR"]) / "current" / name)
+        runs = {
+            "ask": qa("ask", KINZHAL_Q, env=fast),
+            "serve": qa("serve", "--port", str(free_port()), env=fast, timeout=60),
+            "check": qa("index", "--check", env=fast),
+        }
+        for command, run in runs.items():
+            lines = run.stderr.strip().splitlines()
+            assert run.returncode == 3, (command, run.stderr)
+            assert len(lines) == 1 and name in lines[0] and "--rebuild" in lines[0], lines
+        debug = qa("ask", KINZHAL_Q, env={**fast, "QA_DEBUG": "1"})
+        assert debug.returncode != 0 and "Traceback" in debug.stderr
+        rebuilt = qa("index", env=corpus)
+        assert rebuilt.returncode == 0 and "previous index unreadable" in rebuilt.stdout
+        assert qa("index", "--check", env=fast).returncode == 0
