@@ -318,34 +318,44 @@ def add_routes(app: FastAPI, settings: Settings) -> None:
 async def stream_answer(
     app: FastAPI, request: Request, question: str, top_k: int | None, deadline: float
 ):
-    """SSE: `token` events as the model writes, then `answer`, then `done`."""
+    """SSE: `token` events as the model writes, then `answer`, then `done`.
+
+    The stream starts only with the first event: a request that cannot get the model (or fails
+    any other way first) gets its plain status, 503 with Retry-After when busy, which clients
+    and proxies can retry; a 200 followed by an error event they cannot.
+    """
     from sse_starlette.sse import EventSourceResponse
 
     p: Pipeline = app.state.pipeline
     if getattr(p.generator, "busy", lambda: False)():
         raise BusyError("the model is busy and its queue is full; retry shortly")
     stop = threading.Event()
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue = asyncio.Queue()
+
+    def produce():
+        try:
+            for event in p.ask_stream(
+                question,
+                top_k,
+                should_stop=lambda: stop.is_set() or time.monotonic() > deadline,
+            ):
+                loop.call_soon_threadsafe(queue.put_nowait, event)
+        except Exception as exc:  # before the first event: a status; after it: an error event
+            loop.call_soon_threadsafe(queue.put_nowait, exc)
+        finally:
+            loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    worker = loop.run_in_executor(None, produce)
+    first = await first_event(request, queue, stop)
+    if isinstance(first, Exception):
+        await worker
+        raise first  # mapped by type: BusyError -> 503 + Retry-After, TimeoutError -> 504
 
     async def events():
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue = asyncio.Queue()
-
-        def produce():
-            try:
-                for event in p.ask_stream(
-                    question,
-                    top_k,
-                    should_stop=lambda: stop.is_set() or time.monotonic() > deadline,
-                ):
-                    loop.call_soon_threadsafe(queue.put_nowait, event)
-            except Exception as exc:  # delivered to the client as an error event
-                loop.call_soon_threadsafe(queue.put_nowait, exc)
-            finally:
-                loop.call_soon_threadsafe(queue.put_nowait, None)
-
         try:
-            worker = loop.run_in_executor(None, produce)
-            while (event := await queue.get()) is not None:
+            event = first
+            while event is not None:
                 if isinstance(event, Token):
                     yield {"event": "token", "data": json.dumps({"text": event.text})}
                 elif isinstance(event, Answer):
@@ -353,6 +363,7 @@ async def stream_answer(
                     yield {"event": "answer", "data": event.model_dump_json()}
                 else:
                     yield {"event": "error", "data": json.dumps({"error": str(event)})}
+                event = await queue.get()
             await worker
             if time.monotonic() > deadline:
                 yield {"event": "error", "data": json.dumps({"error": "timed out"})}
@@ -361,6 +372,16 @@ async def stream_answer(
             stop.set()  # a client that went away stops the generation
 
     return EventSourceResponse(events(), ping=15)
+
+
+async def first_event(request: Request, queue: asyncio.Queue, stop: threading.Event):
+    """The producer's first event (or error); a client gone meanwhile stops its wait."""
+    while True:
+        try:
+            return await asyncio.wait_for(queue.get(), 0.25)
+        except TimeoutError:
+            if not stop.is_set() and await request.is_disconnected():
+                stop.set()
 
 
 def limit_malloc_arenas(arenas: int = 2) -> None:

@@ -122,3 +122,23 @@ def test_openapi_example_works_when_pasted(client, fake_pipeline):
         ).status_code
         == 200
     )
+
+
+def test_streamed_request_that_cannot_get_the_model_is_a_503_before_the_stream(fake_pipeline):
+    """Defect 7: a plain 503 with Retry-After, not a 200 and then an error event."""
+    from conftest import FakeGenerator
+
+    from qa.errors import BusyError
+
+    class Busy(FakeGenerator):
+        def stream(self, *args, **kwargs):
+            raise BusyError("the model is busy and its queue is full; retry shortly")
+            yield  # a generator, like every Generator
+
+    fake_pipeline.generator = Busy()
+    body = {"question": "What are Kinzhal missiles in Russian, difficult to intercept?"}
+    with TestClient(create_app(fake_pipeline.settings, fake_pipeline)) as c:
+        for stream in (True, False):
+            r = c.post("/ask", json={**body, "stream": stream})
+            assert r.status_code == 503 and r.headers["retry-after"], r.text
+            assert "busy" in r.json()["error"]

@@ -1,12 +1,15 @@
 """Faults an operator meets, through real `qa` processes: articles changed under an index."""
 
+import concurrent.futures as cf
 import json
 import time
+from itertools import islice
 from pathlib import Path
 
+import httpx
 import pytest
 
-from .conftest import copy_seeds, free_port, qa
+from .conftest import Server, copy_seeds, free_port, qa
 
 KINZHAL = "000_0d498ca450f5f7ad.txt"
 KINZHAL_Q = "How many Kinzhal missiles did Ukraine say it shot down over Kyiv?"
@@ -145,3 +148,41 @@ def test_damaged_index_fails_fast_in_one_line_and_never_serves(corpus):
         rebuilt = qa("index", env=corpus)
         assert rebuilt.returncode == 0 and "previous index unreadable" in rebuilt.stdout
         assert qa("index", "--check", env=fast).returncode == 0
+
+
+@pytest.fixture
+def slow_server(built):
+    """Every question goes to the model, which holds it 5 s per token; one may wait."""
+    env = {**built, "QA_MAX_QUEUE": "1", "QA_TOKEN_DELAY_MS": "5000", "QA_READER": "model"}
+    s = Server(env)
+    yield s
+    s.stop()
+
+
+def first_event(url: str) -> tuple[int, str, str]:
+    """Status, Retry-After and the first SSE event of a streamed question."""
+    body = {"question": KINZHAL_Q, "stream": True}
+    with httpx.stream("POST", url, json=body, timeout=60) as r:
+        if r.status_code != 200:
+            r.read()
+            return r.status_code, r.headers.get("retry-after", ""), r.text
+        event = next(line for line in r.iter_lines() if line.startswith("event:"))
+        return 200, "", event
+
+
+def test_streamed_requests_that_cannot_get_the_model_get_503_before_the_stream(slow_server):
+    """Defect 7: one stream holds the model (its first token is out) and one request may wait;
+    of six more sent at once, each refused gets 503 + Retry-After, never 200 + an error event."""
+    url = f"{slow_server.url}/ask"
+    body = {"question": KINZHAL_Q, "stream": True}
+    with cf.ThreadPoolExecutor(6) as pool:
+        with httpx.stream("POST", url, json=body, timeout=60) as holder:
+            lines = holder.iter_lines()
+            assert next(line for line in lines if line.startswith("event:")) == "event: token"
+            futures = [pool.submit(first_event, url) for _ in range(6)]
+            done = [f.result() for f in islice(cf.as_completed(futures, timeout=60), 5)]
+        results = [f.result(timeout=60) for f in futures]  # the one queued: the model is free
+    assert len(done) == 5
+    refused = [r for r in results if r[0] == 503]
+    assert len(refused) >= 5 and all(retry and "busy" in text for _, retry, text in refused)
+    assert all(event == "event: token" for status, _, event in results if status == 200)
