@@ -142,3 +142,34 @@ def test_streamed_request_that_cannot_get_the_model_is_a_503_before_the_stream(f
             r = c.post("/ask", json={**body, "stream": stream})
             assert r.status_code == 503 and r.headers["retry-after"], r.text
             assert "busy" in r.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        [{"type": "text", "text": 123}],
+        [{"type": "text", "text": None}],
+        [{"type": "text"}],
+        [None],
+        [123],
+        [{"text": "no type"}],
+        {"type": "text", "text": "not in a list"},
+        5,
+    ],
+)
+def test_malformed_chat_message_content_is_4xx(client, content):
+    """Defect 9: was a 500 'internal error'."""
+    body = {"messages": [{"role": "user", "content": content}]}
+    r = client.post("/v1/chat/completions", json=body)
+    assert 400 <= r.status_code < 500 and r.json()["error"], r.text
+
+
+def test_chat_content_parts_are_read(client, fake_pipeline):
+    fake_pipeline.generator.enqueue("six")
+    parts = [
+        {"type": "text", "text": "How many Kinzhal missiles"},
+        {"type": "image_url", "image_url": {"url": "x"}},
+        {"type": "text", "text": "were shot down?"},
+    ]
+    r = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": parts}]})
+    assert r.status_code == 200 and r.json()["qa"]["question"].endswith("were shot down?")
