@@ -111,9 +111,19 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        too_large = error(413, f"request body over {self.limit} bytes")
         length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.limit):
-            return await error(413, f"request body over {self.limit} bytes")(scope, receive, send)
+        if length is None:  # chunked: read it here (it is small), so nothing turns 413 into 400
+            messages = await self.buffered(receive)
+            if messages is None:
+                return await too_large(scope, receive, send)
+
+            async def replay():
+                return messages.pop(0) if messages else await receive()
+
+            return await self.app(scope, replay, send)
+        if not length.isdigit() or int(length) > self.limit:
+            return await too_large(scope, receive, send)
         seen = 0
 
         async def limited():
@@ -127,7 +137,21 @@ class BodyLimit:
         try:
             await self.app(scope, limited, send)
         except BodyTooLarge:
-            await error(413, f"request body over {self.limit} bytes")(scope, receive, send)
+            await too_large(scope, receive, send)
+
+    async def buffered(self, receive) -> list[dict] | None:
+        """The body's messages up to the limit; None past it."""
+        messages, seen = [], 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                return messages
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                return None
+            if not message.get("more_body"):
+                return messages
 
 
 class BodyTooLarge(Exception):

@@ -173,3 +173,22 @@ def test_chat_content_parts_are_read(client, fake_pipeline):
     ]
     r = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": parts}]})
     assert r.status_code == 200 and r.json()["qa"]["question"].endswith("were shot down?")
+
+
+def test_over_limit_chunked_body_is_413(client, fake_pipeline):
+    """Defect 12: a body without Content-Length, sent in chunks, was refused with 400."""
+    limit = fake_pipeline.settings.max_body_bytes
+
+    def chunks():
+        yield b'{"question": "'
+        for _ in range(limit // 1000 + 2):
+            yield b"x" * 1000
+        yield b'"}'
+
+    headers = {"content-type": "application/json"}
+    r = client.post("/ask", content=chunks(), headers=headers)
+    assert r.status_code == 413 and "over" in r.json()["error"]
+    fake_pipeline.generator.enqueue("six")
+    small = iter([b'{"question": "How many Kinzhal', b' missiles were shot down?"}'])
+    r = client.post("/ask", content=small, headers=headers)
+    assert r.status_code == 200 and r.json()["answer"] == "six"

@@ -186,3 +186,15 @@ def test_streamed_requests_that_cannot_get_the_model_get_503_before_the_stream(s
     refused = [r for r in results if r[0] == 503]
     assert len(refused) >= 5 and all(retry and "busy" in text for _, retry, text in refused)
     assert all(event == "event: token" for status, _, event in results if status == 200)
+
+
+def test_malformed_chat_content_and_chunked_over_limit_body_on_a_real_server(server):
+    """Defects 9 and 12 over real HTTP: 4xx for bad content parts, 413 for a chunked body."""
+    for content in ([{"type": "text", "text": 123}], [{"type": "text", "text": None}]):
+        body = {"messages": [{"role": "user", "content": content}]}
+        r = httpx.post(f"{server.url}/v1/chat/completions", json=body, timeout=30)
+        assert 400 <= r.status_code < 500 and r.json()["error"], r.text
+    chunks = iter([b'{"question": "'] + [b"x" * 4096] * 8 + [b'"}'])
+    headers = {"content-type": "application/json"}
+    r = httpx.post(f"{server.url}/ask", content=chunks, headers=headers, timeout=30)
+    assert r.status_code == 413 and r.json()["error"]
