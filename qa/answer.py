@@ -36,6 +36,12 @@ class Answer(BaseModel):
         "finder's best typed candidate was taken without the model.",
     )
     abstain_reason: str = Field("", description="Why the answer abstained, when it did.")
+    stale: bool = Field(
+        False,
+        description="True when a file the answer cites (or cited, before its citation was dropped "
+        "because the quote is no longer on those lines) changed on disk since it was indexed; "
+        "`qa index` brings the index up to date.",
+    )
     signals: dict[str, float] = Field(
         default_factory=dict,
         description="What abstention is decided on: evidence (the best line's similarity to the "

@@ -33,14 +33,21 @@ def _make(doc: Document, start: int, end: int, text: str) -> Chunk:
 
 def split_long_line(line: str, size: int) -> Iterator[str]:
     """Pieces of at most `size` characters, cut at a space where one is near."""
-    rest = line.strip()
-    while len(rest) > size:
-        cut = rest.rfind(" ", size // 2, size)
-        cut = cut if cut > 0 else size
-        yield rest[:cut].strip()
-        rest = rest[cut:].strip()
-    if rest:
-        yield rest
+    # positions into the one string, never copies of the rest: linear in the line's length
+    pos, end = 0, len(line)
+    while pos < end and line[pos].isspace():
+        pos += 1
+    while end > pos and line[end - 1].isspace():
+        end -= 1
+    while end - pos > size:
+        cut = line.rfind(" ", pos + size // 2, pos + size)
+        cut = cut if cut > pos else pos + size
+        yield line[pos:cut].rstrip()
+        pos = cut
+        while pos < end and line[pos].isspace():
+            pos += 1
+    if pos < end:
+        yield line[pos:end]
 
 
 def chunk_document(doc: Document, size: int = 400, overlap: int = 0) -> list[Chunk]:

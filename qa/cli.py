@@ -129,24 +129,65 @@ def index(
     index_dir: IndexDir = None,
     embedder: EmbedderOpt = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Re-embed every file.")] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Only report articles added, changed, emptied or deleted since the index was "
+            "built; exit 1 when there are any, 0 when the index is up to date.",
+        ),
+    ] = False,
 ) -> None:
     """Build or update the index of the articles (only new and changed files are embedded)."""
+    from qa.drift import check_index, up_to_date
+
+    settings = make_settings(docs=docs, index_dir=index_dir, embedder=embedder)
+    if check:
+        drift = check_index(settings)
+        for kind, file in drift.rows():
+            typer.echo(f"{kind:8} {file}")
+        typer.echo(f"index in {settings.index_dir}: " + ("stale" if drift.stale else "up to date"))
+        raise typer.Exit(1 if drift.stale else 0)
+    if not rebuild and up_to_date(settings):  # the embedder is never loaded for nothing
+        typer.echo(f"index in {settings.index_dir} is up to date: nothing to do")
+        return
+    store, report = build(settings, rebuild)
+    print_skipped(report)
+    typer.echo(
+        f"indexed {len(store.documents)} files into {settings.index_dir}: {report.summary()}"
+    )
+
+
+def build(settings: Settings, rebuild: bool):
+    """Load the embedder and build or update the index, with a progress bar on a terminal."""
     from qa.embed import SentenceTransformerEmbedder
     from qa.pipeline import index_now
 
-    settings = make_settings(docs=docs, index_dir=index_dir, embedder=embedder)
     emb = SentenceTransformerEmbedder(settings.embedder_path(), settings.threads)
     bar, update = progress_bar("embedding")
     if bar:
         bar.start()
     try:
-        store, report = index_now(settings, emb, rebuild=rebuild, progress=update)
+        return index_now(settings, emb, rebuild=rebuild, progress=update)
     finally:
         if bar:
             bar.stop()
-    typer.echo(
-        f"indexed {len(store.documents)} files into {settings.index_dir}: {report.summary()}"
-    )
+
+
+def print_skipped(report) -> None:
+    """A table of the files not indexed and why, and of those read in another encoding."""
+    from rich.table import Table
+
+    if not report.skipped and not report.decoded:
+        return
+    table = Table(title="files not indexed as UTF-8 text")
+    table.add_column("file", overflow="fold")
+    table.add_column("outcome")
+    for s in report.skipped:
+        table.add_row(s.file, f"skipped: {s.reason}")
+    for file, encoding in report.decoded:
+        table.add_row(file, f"indexed: not UTF-8, read as {encoding}")
+    _table_console().print(table)
 
 
 @app.command()
@@ -579,6 +620,8 @@ def print_answer(answer) -> None:
         console.print(Text(f"({answer.abstain_reason})", style="dim"))
         for p in answer.retrieved[:3]:
             console.print(Text(f"  closest: {p.file}:{p.start_line}-{p.end_line}", style="dim"))
+    if answer.stale:
+        console.print(Text("(articles changed since indexing: run `qa index`)", style="yellow"))
     for i, c in enumerate(answer.citations, 1):
         console.print(Text(f"[{i}] {c.file}:{c.start_line}-{c.end_line}", style="cyan"))
         for line in c.quote.splitlines():

@@ -21,6 +21,12 @@ def set_offline() -> None:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
+def embedder_name(path: str) -> str:
+    """The name an embedder folder is known by in manifests (known without loading it)."""
+    folder = Path(path)
+    return folder.name if folder.name != "model" else folder.parent.name
+
+
 class Embedder(Protocol):
     """Anything that embeds a batch of texts into L2-normalised float32 rows."""
 
@@ -50,7 +56,7 @@ class SentenceTransformerEmbedder:
             self.model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
         except Exception as exc:  # any load failure means the folder is not a usable model
             raise ModelUnavailableError(f"cannot load embedder from {path!r}: {exc}") from exc
-        self.name = folder.name if folder.name != "model" else folder.parent.name
+        self.name = embedder_name(path)
         get_dim = getattr(self.model, "get_embedding_dimension", None) or (
             self.model.get_sentence_embedding_dimension
         )

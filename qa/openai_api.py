@@ -12,7 +12,7 @@ import uuid
 from typing import Literal
 
 from fastapi import FastAPI
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
@@ -23,17 +23,33 @@ from qa.followup import Conversation
 MODEL_ID = "qa"
 
 
+class ContentPart(BaseModel):
+    """One part of a message's content; only text parts are read, and their text must be text."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: StrictStr = Field(description="'text', or another kind qa ignores (image_url, …).")
+    text: StrictStr | None = Field(None, description="The text of a 'text' part.")
+
+    @model_validator(mode="after")
+    def text_part_has_text(self) -> "ContentPart":
+        """A 'text' part without a string `text` is a malformed request (422), not a 500."""
+        if self.type == "text" and self.text is None:
+            raise ValueError("a text part needs a string `text`")
+        return self
+
+
 class Message(BaseModel):
     """One chat message."""
 
     model_config = ConfigDict(extra="allow")
 
     role: Literal["system", "user", "assistant", "tool", "developer"]
-    content: StrictStr | list | None = None
+    content: StrictStr | list[ContentPart] | None = None
 
     def text(self) -> str:
         if isinstance(self.content, list):  # content parts: keep the text ones
-            return " ".join(p.get("text", "") for p in self.content if isinstance(p, dict))
+            return " ".join(p.text or "" for p in self.content if p.type == "text")
         return self.content or ""
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from qa.answer import ABSTAIN_TEXT, Answer, Timings
 from qa.cite import LONG_LINE, answer_line, cite, line_citation
+from qa.drift import freshen
 from qa.embed import Embedder, SentenceTransformerEmbedder
 from qa.errors import IndexMissingError, IndexStaleError, InputError
 from qa.generate import (
@@ -18,6 +19,7 @@ from qa.generate import (
     RemoteGenerator,
     SlowGenerator,
 )
+from qa.integrity import validate
 from qa.policy import Policy
 from qa.prompt import load_prompts
 from qa.read import ChoiceReader, Line, LineRanker, ModelReader, Reader, Reading, SpanReader, Token
@@ -90,6 +92,17 @@ class Pipeline:
         self.reader_mode = settings.reader_mode()
 
     @property
+    def generator(self) -> Generator:
+        """The model the readers write with."""
+        return self._generator
+
+    @generator.setter
+    def generator(self, generator: Generator) -> None:
+        self._generator = generator
+        if hasattr(self, "_reader_mode"):
+            self.reader = make_reader(self)  # the readers write with the new one
+
+    @property
     def reader_mode(self) -> str:
         """spans, model or choice: who reads the answer out of the lines."""
         return self._reader_mode
@@ -109,6 +122,8 @@ class Pipeline:
         progress: Progress | None = None,
     ) -> Pipeline:
         """Load everything, building the index first when there is none or it is stale."""
+        if (settings.index_dir / "current").exists():
+            validate(settings.index_dir)  # a damaged index is named before any model loads
         embedder = SentenceTransformerEmbedder(settings.embedder_path(), settings.threads)
         store = open_store(settings, embedder, on_build, progress)
         return cls(settings, store, embedder, make_generator(settings))
@@ -186,6 +201,7 @@ class Pipeline:
         result.abstain_reason = self.policy.before_reading(result.signals, unknown)
         if not result.abstain_reason:
             yield from self._read(result, question, lines, should_stop)
+        freshen(result, self.settings.docs, self.store.manifest)  # never cite a changed line
         result.timings_ms.total = round((time.perf_counter() - started) * 1000, 1)
         yield result
 

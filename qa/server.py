@@ -111,9 +111,19 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        too_large = error(413, f"request body over {self.limit} bytes")
         length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.limit):
-            return await error(413, f"request body over {self.limit} bytes")(scope, receive, send)
+        if length is None:  # chunked: read it here (it is small), so nothing turns 413 into 400
+            messages = await self.buffered(receive)
+            if messages is None:
+                return await too_large(scope, receive, send)
+
+            async def replay():
+                return messages.pop(0) if messages else await receive()
+
+            return await self.app(scope, replay, send)
+        if not length.isdigit() or int(length) > self.limit:
+            return await too_large(scope, receive, send)
         seen = 0
 
         async def limited():
@@ -127,7 +137,21 @@ class BodyLimit:
         try:
             await self.app(scope, limited, send)
         except BodyTooLarge:
-            await error(413, f"request body over {self.limit} bytes")(scope, receive, send)
+            await too_large(scope, receive, send)
+
+    async def buffered(self, receive) -> list[dict] | None:
+        """The body's messages up to the limit; None past it."""
+        messages, seen = [], 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                return messages
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                return None
+            if not message.get("more_body"):
+                return messages
 
 
 class BodyTooLarge(Exception):
@@ -318,34 +342,44 @@ def add_routes(app: FastAPI, settings: Settings) -> None:
 async def stream_answer(
     app: FastAPI, request: Request, question: str, top_k: int | None, deadline: float
 ):
-    """SSE: `token` events as the model writes, then `answer`, then `done`."""
+    """SSE: `token` events as the model writes, then `answer`, then `done`.
+
+    The stream starts only with the first event: a request that cannot get the model (or fails
+    any other way first) gets its plain status, 503 with Retry-After when busy, which clients
+    and proxies can retry; a 200 followed by an error event they cannot.
+    """
     from sse_starlette.sse import EventSourceResponse
 
     p: Pipeline = app.state.pipeline
     if getattr(p.generator, "busy", lambda: False)():
         raise BusyError("the model is busy and its queue is full; retry shortly")
     stop = threading.Event()
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue = asyncio.Queue()
+
+    def produce():
+        try:
+            for event in p.ask_stream(
+                question,
+                top_k,
+                should_stop=lambda: stop.is_set() or time.monotonic() > deadline,
+            ):
+                loop.call_soon_threadsafe(queue.put_nowait, event)
+        except Exception as exc:  # before the first event: a status; after it: an error event
+            loop.call_soon_threadsafe(queue.put_nowait, exc)
+        finally:
+            loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    worker = loop.run_in_executor(None, produce)
+    first = await first_event(request, queue, stop)
+    if isinstance(first, Exception):
+        await worker
+        raise first  # mapped by type: BusyError -> 503 + Retry-After, TimeoutError -> 504
 
     async def events():
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue = asyncio.Queue()
-
-        def produce():
-            try:
-                for event in p.ask_stream(
-                    question,
-                    top_k,
-                    should_stop=lambda: stop.is_set() or time.monotonic() > deadline,
-                ):
-                    loop.call_soon_threadsafe(queue.put_nowait, event)
-            except Exception as exc:  # delivered to the client as an error event
-                loop.call_soon_threadsafe(queue.put_nowait, exc)
-            finally:
-                loop.call_soon_threadsafe(queue.put_nowait, None)
-
         try:
-            worker = loop.run_in_executor(None, produce)
-            while (event := await queue.get()) is not None:
+            event = first
+            while event is not None:
                 if isinstance(event, Token):
                     yield {"event": "token", "data": json.dumps({"text": event.text})}
                 elif isinstance(event, Answer):
@@ -353,6 +387,7 @@ async def stream_answer(
                     yield {"event": "answer", "data": event.model_dump_json()}
                 else:
                     yield {"event": "error", "data": json.dumps({"error": str(event)})}
+                event = await queue.get()
             await worker
             if time.monotonic() > deadline:
                 yield {"event": "error", "data": json.dumps({"error": "timed out"})}
@@ -361,6 +396,16 @@ async def stream_answer(
             stop.set()  # a client that went away stops the generation
 
     return EventSourceResponse(events(), ping=15)
+
+
+async def first_event(request: Request, queue: asyncio.Queue, stop: threading.Event):
+    """The producer's first event (or error); a client gone meanwhile stops its wait."""
+    while True:
+        try:
+            return await asyncio.wait_for(queue.get(), 0.25)
+        except TimeoutError:
+            if not stop.is_set() and await request.is_disconnected():
+                stop.set()
 
 
 def limit_malloc_arenas(arenas: int = 2) -> None:
@@ -383,5 +428,8 @@ def serve(settings: Settings) -> None:
     )
     for noisy in ("httpx", "sentence_transformers", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    app = create_app(settings)
+    # loaded here, not in the lifespan: a QAError (a damaged index first, before any model)
+    # reaches the command line as one line and its exit code, never a startup traceback
+    pipeline = Pipeline.from_settings(settings, lambda m: log.warning("%s", m))
+    app = create_app(settings, pipeline)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)

@@ -70,6 +70,11 @@ class Settings(BaseSettings):
         le=20000,
         description="Largest chunk, in characters; lines are never merged past it.",
     )
+    max_file_bytes: int = Field(
+        20_000_000,
+        ge=1,
+        description="Article files larger than this are skipped when indexing (the run says so).",
+    )
     chunk_overlap: int = Field(
         0, ge=0, le=20, description="Lines repeated between consecutive chunks of a file."
     )

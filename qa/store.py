@@ -26,9 +26,10 @@ from pathlib import Path
 import numpy as np
 
 from qa.chunk import Chunk, chunk_document
-from qa.corpus import Document, read_corpus
+from qa.corpus import Document, Skipped, read_corpus
 from qa.embed import Embedder
 from qa.errors import IndexMissingError, IndexStaleError
+from qa.integrity import check_build, checksums
 from qa.settings import Settings
 
 FORMAT = 1
@@ -59,6 +60,9 @@ class BuildReport:
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    emptied: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    decoded: list[tuple[str, str]] = field(default_factory=list)
     rebuilt: str = ""
     chunks: int = 0
     embedded: int = 0
@@ -72,6 +76,10 @@ class BuildReport:
             f"{len(self.removed)} removed",
             f"{len(self.unchanged)} unchanged",
         ]
+        if self.emptied:
+            parts.append(f"{len(self.emptied)} emptied")
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} skipped")
         head = f"full rebuild ({self.rebuilt}); " if self.rebuilt else ""
         return (
             f"{head}{', '.join(parts)}; {self.chunks} chunks, {self.embedded} embedded "
@@ -90,11 +98,11 @@ def _faiss_index(vectors: np.ndarray, dim: int):
 
 def load_store(index_dir: Path, fingerprint: str | None = None) -> Store:
     """Load the current build; IndexStaleError when its fingerprint is not the expected one."""
-    current = index_dir / "current"
-    if not current.exists():
+    if not (index_dir / "current").exists():
         raise IndexMissingError(f"no index in {str(index_dir)!r}: run `qa index`")
+    current = (index_dir / "current").resolve()  # one build, even if a new one swaps in
+    manifest = check_build(index_dir, current)
     try:
-        manifest = json.loads((current / "manifest.json").read_text())
         with open(current / "chunks.jsonl", encoding="utf-8") as fh:
             chunks = [Chunk.model_validate_json(line) for line in fh]
         with open(current / "documents.jsonl", encoding="utf-8") as fh:
@@ -110,9 +118,12 @@ def load_store(index_dir: Path, fingerprint: str | None = None) -> Store:
         index = faiss.read_index(str(current / "faiss.index"))
         if index.ntotal != len(chunks) or index.d != manifest["dim"]:
             raise ValueError("faiss.index does not match chunks")
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        if unknown := {c.file for c in chunks} - set(documents):
+            raise ValueError(f"documents.jsonl lacks {sorted(unknown)[0]}")
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError) as exc:
+        first = (str(exc) or type(exc).__name__).splitlines()[0]  # pydantic's are several lines
         raise IndexMissingError(
-            f"index in {str(index_dir)!r} is corrupt ({exc}): run `qa index --rebuild`"
+            f"index in {str(index_dir)!r} is corrupt ({first}): run `qa index --rebuild`"
         ) from exc
     if fingerprint is not None and manifest.get("fingerprint") != fingerprint:
         raise IndexStaleError(
@@ -120,7 +131,7 @@ def load_store(index_dir: Path, fingerprint: str | None = None) -> Store:
             f"({manifest.get('embedder')}, chunk_size {manifest.get('chunk_size')}): "
             "run `qa index` to rebuild it"
         )
-    return Store(manifest, chunks, vectors, documents, current.resolve(), index)
+    return Store(manifest, chunks, vectors, documents, current, index)
 
 
 def _previous(index_dir: Path, fingerprint: str) -> tuple[Store | None, str]:
@@ -145,6 +156,8 @@ def _write(folder: Path, manifest: dict, chunks, documents, vectors: np.ndarray)
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     np.save(folder / "vectors.npy", vectors, allow_pickle=False)
     faiss.write_index(_faiss_index(vectors, manifest["dim"]), str(folder / "faiss.index"))
+    manifest["checksums"] = checksums(folder)  # checked before any model loads
+    manifest["rows"] = {"chunks": len(chunks), "documents": len(documents)}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
     for path in folder.iterdir():  # durable before the swap makes it live
         with open(path, "rb") as fh:
@@ -174,8 +187,10 @@ def build_index(
     index_dir = settings.index_dir
     index_dir.mkdir(parents=True, exist_ok=True)
     fingerprint = settings.index_fingerprint(embedder.name, embedder.dim)
-    documents = read_corpus(settings.docs)
-    report = BuildReport()
+    corpus = read_corpus(settings.docs, settings.max_file_bytes)
+    documents = corpus.documents
+    report = BuildReport(skipped=corpus.skipped)
+    report.decoded = [(d.file, d.encoding) for d in documents if d.encoding != "utf-8"]
     old, report.rebuilt = (None, "--rebuild") if rebuild else _previous(index_dir, fingerprint)
     old_sha = {f: d.sha256 for f, d in old.documents.items()} if old else {}
     reuse: dict[str, list[tuple[Chunk, np.ndarray]]] = {}
@@ -196,6 +211,8 @@ def build_index(
                 vectors.append(vector)
             continue
         (report.changed if doc.file in old_sha else report.added).append(doc.file)
+        if not doc.lines:
+            report.emptied.append(doc.file)
         for chunk in chunk_document(doc, settings.chunk_size, settings.chunk_overlap):
             pending.append(len(chunks))
             chunks.append(chunk)
@@ -216,11 +233,20 @@ def build_index(
     )
     report.chunks, report.embedded = len(chunks), len(pending)
 
+    stat = {
+        d.file: {"size": d.size, "mtime_ns": d.mtime_ns, "sha256": d.sha256, "encoding": d.encoding}
+        for d in documents
+    }
+    skipped = {
+        s.file: {"reason": s.reason, "size": s.size, "mtime_ns": s.mtime_ns} for s in corpus.skipped
+    }
     unchanged = (
         old
-        and not pending
-        and not report.removed
-        and old.manifest["docs"] == str(settings.docs.resolve())
+        and not (report.added or report.changed or report.removed)  # an emptied file changed
+        and old.manifest.get("docs") == str(settings.docs.resolve())
+        and old.manifest.get("stat") == stat
+        and old.manifest.get("skipped") == skipped
+        and old.manifest.get("max_file_bytes") == settings.max_file_bytes
     )
     if unchanged:
         report.seconds = time.perf_counter() - started
@@ -235,6 +261,9 @@ def build_index(
         "docs": str(settings.docs.resolve()),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "files": {d.file: d.sha256 for d in documents},
+        "stat": stat,
+        "skipped": skipped,
+        "max_file_bytes": settings.max_file_bytes,
     }
     stamp = time.strftime("%Y%m%d-%H%M%S")
     folder = index_dir / f"build-{stamp}-{os.getpid()}-{uuid.uuid4().hex[:6]}"

@@ -1,9 +1,11 @@
+import random
 import re
+import time
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.chunk import chunk_document
+from qa.chunk import chunk_document, split_long_line
 from qa.corpus import Document, decode, split_lines
 
 
@@ -19,10 +21,16 @@ def test_split_lines_counts_like_cat_n():
     assert split_lines("\n") == [""]
 
 
-def test_decode_bom_bad_bytes_and_binary():
-    assert decode(b"\xef\xbb\xbfhello") == "hello"
-    assert decode(b"caf\xe9 ok") == "caf\ufffd ok"
+def test_decode_bom_other_encodings_and_binary():
+    assert decode(b"\xef\xbb\xbfhello") == ("hello", "utf-8")
+    assert decode(b"\xef\xbb\xbfcaf\xe9 ok") == ("caf\ufffd ok", "utf-8")  # a BOM says UTF-8
+    assert decode("café ok".encode()) == ("café ok", "utf-8")
+    assert decode(b"caf\xe9 \x93ok\x94") == ("café “ok”", "cp1252")  # was U+FFFD, silently
+    assert decode(b"caf\xe9 \x81") == ("café \x81", "latin-1")  # 0x81 is not cp1252
     assert decode(b"\x00\x01\x02") is None
+    noise = bytes(b for b in random.Random(3).randbytes(20000) if b)  # binary without NUL
+    assert decode(noise) is None
+    assert decode(b"tabs\tand\fform feeds\r\n" * 50) is not None
 
 
 def test_chunks_keep_line_numbers_and_skip_blank_lines():
@@ -92,3 +100,31 @@ def test_chunks_reproduce_the_file_lines(text, size, overlap):
     expected = {i + 1: line for i, line in enumerate(doc.lines) if line.strip()}
     assert {n: t for n, t in covered.items() if t.strip()} == expected
     assert [c.start_line for c in chunks] == sorted(c.start_line for c in chunks)
+
+
+def _split_reference(line: str, size: int) -> list[str]:
+    """The old (quadratic) splitter, kept as the meaning the fast one must match."""
+    out, rest = [], line.strip()
+    while len(rest) > size:
+        cut = rest.rfind(" ", size // 2, size)
+        cut = cut if cut > 0 else size
+        out.append(rest[:cut].strip())
+        rest = rest[cut:].strip()
+    return out + [rest] if rest else out
+
+
+@settings(max_examples=300, deadline=None)
+@given(line=st.text(st.sampled_from("ab \t")), size=st.integers(1, 40))
+def test_split_long_line_matches_the_reference(line, size):
+    assert list(split_long_line(line, size)) == _split_reference(line, size)
+
+
+def test_a_twenty_megabyte_line_chunks_in_linear_time():
+    # quadratic splitting took 172 s on a 20 MB line here; linear takes well under a second, so
+    # a 30 s bound tells them apart with a wide margin even on a loaded machine
+    line = "word " * (4 * 1024 * 1024) + "x" * 5000
+    started = time.perf_counter()
+    chunks = chunk_document(doc_of(line), size=400)
+    elapsed = time.perf_counter() - started
+    assert sum(len(c.text) for c in chunks) >= len(line.replace(" ", "")) - 1
+    assert elapsed < 30.0, f"{elapsed:.2f}s"

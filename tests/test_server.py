@@ -122,3 +122,73 @@ def test_openapi_example_works_when_pasted(client, fake_pipeline):
         ).status_code
         == 200
     )
+
+
+def test_streamed_request_that_cannot_get_the_model_is_a_503_before_the_stream(fake_pipeline):
+    """Defect 7: a plain 503 with Retry-After, not a 200 and then an error event."""
+    from conftest import FakeGenerator
+
+    from qa.errors import BusyError
+
+    class Busy(FakeGenerator):
+        def stream(self, *args, **kwargs):
+            raise BusyError("the model is busy and its queue is full; retry shortly")
+            yield  # a generator, like every Generator
+
+    fake_pipeline.generator = Busy()
+    body = {"question": "What are Kinzhal missiles in Russian, difficult to intercept?"}
+    with TestClient(create_app(fake_pipeline.settings, fake_pipeline)) as c:
+        for stream in (True, False):
+            r = c.post("/ask", json={**body, "stream": stream})
+            assert r.status_code == 503 and r.headers["retry-after"], r.text
+            assert "busy" in r.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        [{"type": "text", "text": 123}],
+        [{"type": "text", "text": None}],
+        [{"type": "text"}],
+        [None],
+        [123],
+        [{"text": "no type"}],
+        {"type": "text", "text": "not in a list"},
+        5,
+    ],
+)
+def test_malformed_chat_message_content_is_4xx(client, content):
+    """Defect 9: was a 500 'internal error'."""
+    body = {"messages": [{"role": "user", "content": content}]}
+    r = client.post("/v1/chat/completions", json=body)
+    assert 400 <= r.status_code < 500 and r.json()["error"], r.text
+
+
+def test_chat_content_parts_are_read(client, fake_pipeline):
+    fake_pipeline.generator.enqueue("six")
+    parts = [
+        {"type": "text", "text": "How many Kinzhal missiles"},
+        {"type": "image_url", "image_url": {"url": "x"}},
+        {"type": "text", "text": "were shot down?"},
+    ]
+    r = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": parts}]})
+    assert r.status_code == 200 and r.json()["qa"]["question"].endswith("were shot down?")
+
+
+def test_over_limit_chunked_body_is_413(client, fake_pipeline):
+    """Defect 12: a body without Content-Length, sent in chunks, was refused with 400."""
+    limit = fake_pipeline.settings.max_body_bytes
+
+    def chunks():
+        yield b'{"question": "'
+        for _ in range(limit // 1000 + 2):
+            yield b"x" * 1000
+        yield b'"}'
+
+    headers = {"content-type": "application/json"}
+    r = client.post("/ask", content=chunks(), headers=headers)
+    assert r.status_code == 413 and "over" in r.json()["error"]
+    fake_pipeline.generator.enqueue("six")
+    small = iter([b'{"question": "How many Kinzhal', b' missiles were shot down?"}'])
+    r = client.post("/ask", content=small, headers=headers)
+    assert r.status_code == 200 and r.json()["answer"] == "six"

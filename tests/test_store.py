@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import FakeEmbedder
 
+from qa.drift import check_drift
 from qa.errors import IndexMissingError, IndexStaleError
 from qa.settings import Settings
 from qa.store import build_index, load_store
@@ -82,6 +83,48 @@ def test_binary_and_odd_files(settings):
     store, _ = build_index(settings, FakeEmbedder())
     assert "blob.txt" not in store.documents and "ignored.pdf" not in store.documents
     assert store.documents["crlf.txt"].lines == ("Title", "", "body \ufffd line", "last")
+
+
+def add_odd_files(docs: Path, outside: Path) -> dict[str, str]:
+    """One file of each kind that must be skipped (or decoded and noted): name -> reason."""
+    with open(os.path.join(os.fsencode(docs), b"bad-\xff-name.txt"), "wb") as fh:
+        fh.write(b"text under a name that is not UTF-8\n")
+    (docs / "latin.txt").write_bytes(b"Caf\xe9 au lait\n\nThe na\xefve reader.\n")
+    noise = bytes(b for b in random.Random(1).randbytes(5000) if b)
+    (docs / "noise.txt").write_bytes(noise)
+    (docs / "huge.txt").write_text("big line\n" * 2000)  # 18 kB
+    (outside / "secret.txt").write_text("outside the folder\n")
+    (docs / "escape.txt").symlink_to(outside / "secret.txt")
+    (docs / "dangling.md").symlink_to(docs / "gone.txt")
+    (docs / "folder.txt").mkdir()
+    (docs / "dir-link.txt").symlink_to(docs / "folder.txt")
+    return {
+        "bad-\\xff-name.txt": "not valid UTF-8",
+        "noise.txt": "binary content",
+        "huge.txt": "over QA_MAX_FILE_BYTES",
+        "escape.txt": "outside the docs folder",
+        "dangling.md": "leads nowhere",
+        "dir-link.txt": "cannot be read",
+    }
+
+
+def test_every_odd_file_is_skipped_with_a_reason(settings, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    expected = add_odd_files(settings.docs, outside)
+    small = settings.model_copy(update={"max_file_bytes": 15000})
+    store, report = build_index(small, FakeEmbedder())
+    reasons = {s.file: s.reason for s in report.skipped}
+    assert set(reasons) == set(expected)
+    for file, words in expected.items():
+        assert words in reasons[file], reasons[file]
+    assert report.decoded == [("latin.txt", "cp1252")]
+    assert store.documents["latin.txt"].lines == ("Café au lait", "", "The naïve reader.")
+    assert len(store.documents) == 6 and "5 skipped" not in report.summary()
+    assert f"{len(expected)} skipped" in report.summary()
+    assert not check_drift(small.docs, store.manifest).stale  # skipped files are recorded too
+    _, again = build_index(small, FakeEmbedder())
+    assert again.embedded == 0 and len(again.skipped) == len(expected)
 
 
 def test_killed_build_leaves_previous_index_loadable(settings, tmp_path):
