@@ -103,7 +103,8 @@ function showAnswer(a) {
     const chip = el("button", `[${i + 1}] ${c.file}:${c.start_line}-${c.end_line}`, "chip");
     chip.type = "button";
     chip.title = c.quote;
-    chip.addEventListener("click", () => openSource(c.file, c.start_line, c.end_line));
+    chip.addEventListener("click",
+      () => openSource(c.file, c.start_line, c.end_line, c.start_char, c.end_char));
     li.append(chip);
     $("chips").append(li);
   });
@@ -121,7 +122,15 @@ function showAnswer(a) {
   status("");
 }
 
-async function openSource(file, start, end) {
+// a line's text, with the quoted part (characters from..to) marked when the quote is a part
+function lineText(text, from, to) {
+  const span = el("span", "", "text");
+  if (from == null || to == null) { span.textContent = text; return span; }
+  span.append(text.slice(0, from), el("mark", text.slice(from, to), "quote"), text.slice(to));
+  return span;
+}
+
+async function openSource(file, start, end, from = null, to = null) {
   const response = await api("/sources/" + encodeURIComponent(file));
   if (!response.ok) { status("Cannot open " + file); return; }
   const src = await response.json();
@@ -133,7 +142,8 @@ async function openSource(file, start, end) {
   for (const line of src.lines) {
     const li = el("li");
     li.id = "line-" + line.number;
-    li.append(el("span", String(line.number), "no"), el("span", line.text, "text"));
+    const part = line.number === start ? [from, to] : [null, null];
+    li.append(el("span", String(line.number), "no"), lineText(line.text, ...part));
     if (start && line.number >= start && line.number <= end) {
       li.classList.add("cited");
       first = first || li;

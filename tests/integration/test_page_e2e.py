@@ -14,6 +14,14 @@ from .conftest import ROOT, Server, copy_seeds
 
 SHOTS = ROOT / "test-output" / "page"
 SCRIPT_TEXT = "<script>window.pwned = 1</script> and <b>bold</b> markup stay text."
+SEALS = "Last winter the Orbury lighthouse keeper, Mara Velt, counted 47 grey seals on the rocks."
+LONG_LINE = (
+    "The Orbury lighthouse stands on a granite spur at the mouth of the estuary. It was built in "
+    "1871 by the harbour board and automated much later, after a long public debate. "
+    + SEALS
+    + " Visitors can climb its 112 steps on summer weekends, weather permitting, and the small "
+    "museum beside it keeps the original lens, the logbooks and a model of the keeper's cottage."
+)
 
 
 @pytest.fixture(scope="module")
@@ -21,6 +29,7 @@ def site(tmp_path_factory):
     base = tmp_path_factory.mktemp("page")
     docs = copy_seeds(base / "docs")
     (docs / "zz_markup.txt").write_text(f"Markup sample\n\n{SCRIPT_TEXT}\n")
+    (docs / "zz_lighthouse.txt").write_text(f"The Orbury lighthouse\n\n{LONG_LINE}\n")
     server = Server({"QA_DOCS": str(docs), "QA_INDEX_DIR": str(base / "index")})
     yield server
     server.stop()
@@ -70,6 +79,19 @@ def test_answer_streams_then_chips_open_the_cited_line(browser, site):
     )
     assert browser.execute_script(in_view, cited)  # scrolled into view
     browser.save_screenshot(str(SHOTS / "2-article-at-cited-line.png"))
+
+
+def test_a_long_line_is_quoted_and_highlighted_by_its_sentence(browser, site):
+    ask(browser, site, "How many grey seals did the Orbury lighthouse keeper count on the rocks?")
+    chip = wait(browser, ec.element_to_be_clickable((By.CSS_SELECTOR, "#chips .chip")))
+    assert "47" in browser.find_element(By.ID, "answer-text").text
+    assert chip.get_attribute("title") == SEALS  # the quote is the sentence, not the paragraph
+    chip.click()
+    mark = wait(browser, ec.visibility_of_element_located((By.CSS_SELECTOR, "li.cited mark")))
+    assert mark.text == SEALS
+    cited = browser.find_element(By.CSS_SELECTOR, "li.cited")
+    assert "granite spur" in cited.text  # the whole line is shown, only the sentence marked
+    browser.save_screenshot(str(SHOTS / "5-sentence-highlight.png"))
 
 
 def test_abstention_is_shown_as_one(browser, site):
