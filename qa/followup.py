@@ -1,7 +1,10 @@
-"""Follow-up questions: rewrite "And what did Russia say about it?" into a standalone question.
+"""Follow-up questions: resolve "What did he say about it?" into a standalone question.
 
-Only earlier *questions* feed the rewrite, never earlier answers, so no claim the model made can
-enter retrieval as if it were a fact.
+The conversation is the earlier questions and, for each earlier answer that was not an
+abstention, its cited lines (corpus text: the interfaces re-read them from the corpus) and its
+answer text, kept only when its words stand in those lines. So nothing the model claimed without
+evidence enters retrieval. The rules are general English: pronouns, "and in X?", "what about the
+other one?", "the N" naming something said before; a question that leans on nothing stands alone.
 """
 
 from __future__ import annotations
@@ -9,51 +12,343 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from qa.answer import Answer
 from qa.cite import content_words
+from qa.read import capitalised_runs
 
-CONNECTIVE = re.compile(r"^\s*(and|but|so|also|then|what about|how about|and what about)\b[\s,]*",
-                        re.IGNORECASE)  # fmt: skip
-PRONOUN = re.compile(
-    r"\b(it|its|they|them|their|he|him|his|she|her|that|this|those|these|there|the same)\b",
-    re.IGNORECASE,
-)
-ENTITY = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w’'-]+")
+WH = {"what", "who", "whom", "whose", "which", "where", "when", "why", "how"}
+AUX = set("do does did is was are were has have had will would can could should may might must"
+          .split())  # fmt: skip
+PREPOSITIONS = set("in at on of for from to near by with about over during after before "
+                   "between against into inside outside around across under".split())  # fmt: skip
+DETERMINERS = {"the", "that", "this", "these", "those"}
+SAYING = set("say said says claim claimed think thought believe know knew report reported "
+             "announce announced add added tell told".split())  # fmt: skip
+PERSON = {"he", "him", "his", "she", "her", "hers", "himself", "herself"}
+THING = {"it", "its", "itself"}
+GROUP = {"they", "them", "their", "theirs", "themselves"}
+POSSESSIVE = {"its", "his", "her", "their"}
+CONNECTIVE = re.compile(r"^\s*(?:and|but|so|also|then|ok|okay)\b[\s,]*", re.IGNORECASE)
+ABOUT = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?(?:what|how)\s+about\s+(?P<rest>.+?)[\s?.!]*$",
+                   re.IGNORECASE)  # fmt: skip
+NAME = r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*"
+AFTER_AUX = re.compile(rf"\b(?:{'|'.join(AUX)})\s+((?:the\s+)?{NAME})")
+BEFORE_SAYING = re.compile(rf"({NAME})\s+(?:{'|'.join(SAYING)})\b")
+TOKEN = re.compile(r"[\w’'-]+")
+OTHER = re.compile(r"\bthe other(?: one| ones|(?= \w+))?\b( \w+)?", re.IGNORECASE)
 
 
-def is_follow_up(question: str) -> bool:
-    """A question that leans on the one before: opens with a connective, or points back with a
-    pronoun while naming nothing of its own."""
-    if CONNECTIVE.match(question):
-        return True
-    return bool(PRONOUN.search(question)) and not ENTITY.search(question.strip())
+def names(text: str) -> list[str]:
+    """Runs of capitalised words that are names, not a capitalised question or pronoun word."""
+    out = []
+    for _, run in capitalised_runs(text):
+        first = run.split()[0].lower()
+        if first in WH | AUX | PERSON | THING | GROUP | DETERMINERS | PREPOSITIONS:
+            run = " ".join(run.split()[1:])
+        for part in run.split(" and "):  # "Melitopol and Berdyansk" are two
+            if part and part not in out:
+                out.append(part)
+    return out
+
+
+def supported(answer: str, lines: list[str]) -> bool:
+    """Every content word of the answer stands in the cited lines."""
+    have = set().union(*(content_words(line) for line in lines)) if lines else set()
+    want = content_words(answer)
+    return bool(want) and want <= have
+
+
+def asked_for(question: str) -> str:
+    """What a question asks for: 'person', 'place', a noun ('missile' for 'what missile'),
+    'thing' (what/which alone), or '' (numbers, dates, reasons)."""
+    words = [w.lower() for w in TOKEN.findall(question)]
+    if not words:
+        return ""
+    head = words[0]
+    if head in ("who", "whom", "whose"):
+        return "person"
+    if head == "where":
+        return "place"
+    if head in ("what", "which") and len(words) > 1:
+        return "thing" if words[1] in AUX else words[1]
+    return ""
+
+
+@dataclass
+class Turn:
+    """One earlier question, as asked and as searched, with its verified answer and lines."""
+
+    question: str
+    standalone: str
+    answer: str = ""  # empty when the answer abstained or its words are not in the cited lines
+    cited: list[str] = field(default_factory=list)
+
+    def entity(self) -> str:
+        """The answer when it names something (capitalised, not a number or a clause)."""
+        if not self.answer or not asked_for(self.standalone):
+            return ""
+        if len(self.answer.split()) > 6 or not names(f"x {self.answer}"):
+            return ""
+        return self.answer
+
+    def person(self) -> str:
+        """A person this turn is about: the answer to 'who', else the named subject."""
+        entity = self.entity()
+        kind = asked_for(self.standalone)
+        if entity and (kind == "person" or (kind not in ("place", "thing") and name_like(entity))):
+            return entity
+        return subject(self.standalone)
+
+    def thing(self) -> str:
+        """A thing this turn is about: the answer to 'what/which N', else a name that is not
+        the subject."""
+        entity = self.entity()
+        if entity and asked_for(self.standalone) not in ("person", "place"):
+            return entity
+        others = [n for n in names(self.standalone) if n != subject(self.standalone)]
+        return others[-1] if others else ""
+
+    def place(self) -> str:
+        """A place this turn is about: the answer to 'where/which N', else a name after in/at."""
+        entity = self.entity()
+        if entity and asked_for(self.standalone) not in ("person", ""):
+            return entity
+        found = re.findall(r"\b(?:in|at|near|from|to|into)\s+((?:the\s+)?[A-Z][\w’'-]*"
+                           r"(?:\s+[A-Z][\w’'-]*)*)", self.standalone)  # fmt: skip
+        return found[-1] if found else ""
+
+
+def name_like(text: str) -> bool:
+    """Two or more capitalised words and nothing else: a person's name, most often."""
+    tokens = text.split()
+    return len(tokens) >= 2 and all(t[0].isupper() for t in tokens)
+
+
+def subject(question: str) -> str:
+    """The name right after the auxiliary ('did Putin present') or before a verb of saying."""
+    m = AFTER_AUX.search(question)
+    if m:
+        return m.group(1)
+    m = BEFORE_SAYING.search(question)
+    return m.group(1) if m and m.start() > 0 else ""
+
+
+def possessive(name: str) -> str:
+    """'Wagner' -> "Wagner's"; 'Gladkov' keeps the same rule, 'Reuters' -> "Reuters'"."""
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
 
 
 @dataclass
 class Conversation:
-    """The standalone questions asked so far."""
+    """The turns so far; resolve() makes a question stand alone, remember() records an answer."""
 
-    questions: list[str] = field(default_factory=list)
+    turns: list[Turn] = field(default_factory=list)
 
-    def rewrite(self, question: str) -> str:
-        """The question to search with: a follow-up gains the topic words of the last question."""
-        question = question.strip()
-        if not self.questions or not is_follow_up(question):
-            return question
-        previous = self.questions[-1]
-        asked = content_words(question)
-        # the names the last question was about: its capitalised words after the first
-        names = re.findall(r"(?<!^)\b[A-Z][\w’'-]*", previous.strip())
-        topic = [
-            w for w in names if w.lower() in content_words(previous) and w.lower() not in asked
-        ]
-        body = CONNECTIVE.sub("", question) or question
-        body = body[0].upper() + body[1:]
-        return f"{body} (about: {' '.join(dict.fromkeys(topic))})" if topic else body
+    def add(self, question: str, standalone: str, answer: str = "", cited: list[str] | None = None):
+        """Record a turn; the answer text is kept only when the cited lines hold its words."""
+        cited = [c for c in (cited or []) if c.strip()]
+        kept = answer.strip() if answer and supported(answer, cited) else ""
+        self.turns.append(Turn(question.strip(), standalone.strip(), kept, cited if kept else []))
 
-    def add(self, standalone: str) -> None:
-        """Remember a standalone question."""
-        self.questions.append(standalone)
+    def remember(self, answer: Answer) -> None:
+        """Record an Answer: an abstention adds its question only."""
+        searched = answer.search_question or answer.question
+        if answer.abstained:
+            self.add(answer.question, searched)
+            return
+        self.add(answer.question, searched, answer.answer, [c.quote for c in answer.citations])
 
     def reset(self) -> None:
         """Forget the conversation."""
-        self.questions.clear()
+        self.turns.clear()
+
+    def resolve(self, question: str) -> str:
+        """The question to search with: a follow-up made to stand alone, any other unchanged."""
+        question = " ".join(question.split())
+        if not self.turns or not question:
+            return question
+        last = self.turns[-1]
+        about = ABOUT.match(question)
+        body = CONNECTIVE.sub("", question) or question
+        if about or (body != question and fragment(body)):
+            rest = about.group("rest") if about else body.rstrip("?.! ")
+            return self.ellipsis(rest, last)
+        resolved = self.references(body)
+        if resolved != body:
+            return capital(resolved)
+        if body != question:  # "And how many were hurt?": the last question's names
+            return capital(with_topic(body, last.standalone))
+        return question
+
+    def references(self, text: str) -> str:
+        """Pronouns and definite noun phrases replaced by what they point to."""
+        text = self.other(text)
+        text = self.definites(text)
+        out, pos = [], 0
+        for m in TOKEN.finditer(text):
+            word = m.group()
+            lower = word.lower()
+            if lower not in PERSON | THING | GROUP | {"there"}:
+                continue
+            before = text[: m.start()].split()[-1:]
+            if names(text[: m.start()]) and (
+                lower in POSSESSIVE or (before and before[0].lower() in SAYING | {"that"})
+            ):
+                continue  # "What did Malyar say about her troops?": its own name comes first
+            target = self.antecedent(lower)
+            if not target:
+                continue
+            if lower in POSSESSIVE:
+                target = possessive(target)
+            elif lower == "there":
+                prev = text[: m.start()].split()[-1:]
+                target = target if prev and prev[0].lower() in PREPOSITIONS else f"in {target}"
+            out.append(text[pos : m.start()] + target)
+            pos = m.end()
+        return "".join(out) + text[pos:]
+
+    def antecedent(self, pronoun: str) -> str:
+        """What a pronoun points to, from the last turn back."""
+        for turn in reversed(self.turns):
+            if pronoun in PERSON:
+                found = turn.person()
+            elif pronoun == "there":
+                found = turn.place()
+            elif pronoun in GROUP:
+                found = turn.entity() or subject(turn.standalone) or turn.thing()
+            else:
+                found = turn.thing()
+            if found:
+                return found
+        return ""
+
+    def definites(self, text: str) -> str:
+        """'the governor', 'that capture': a noun said before gains the name it went with."""
+        pattern = re.compile(r"\b(the|that|this|these|those)\s+([a-z][\w-]*)\b(?!\s+(?:of\s+)?"
+                             r"(?:the\s+)?[A-Z])")  # fmt: skip
+        out, pos = [], 0
+        for m in pattern.finditer(text):
+            det, noun = m.group(1).lower(), m.group(2)
+            if noun in AUX | PREPOSITIONS | WH | DETERMINERS | {"same", "other", "one"}:
+                continue
+            before = text[: m.start()].split()[-1:]
+            if det == "that" and before and before[0].lower() in SAYING:
+                continue  # "he said that troops ...": a clause, not a reference
+            found = self.noun_phrase(noun)
+            if found:
+                out.append(text[pos : m.start()] + found)
+                pos = m.end()
+        return "".join(out) + text[pos:]
+
+    def noun_phrase(self, noun: str) -> str:
+        """The phrase a noun said before refers to, with its name, or ''."""
+        stem = noun.lower().rstrip("s")
+        for turn in reversed(self.turns):
+            entity = turn.entity()
+            the_noun = rf"\bthe\s+(?:[\w-]+\s+){{0,2}}?{re.escape(stem)}\w{{0,2}}\b"
+            m = re.search(rf"{the_noun}(?:\s+of\s+(?:the\s+)?{NAME}(?:\s+[a-z]+\b)?)?",
+                          turn.standalone, re.IGNORECASE)  # fmt: skip
+            if m and (" of " in m.group() or entity):
+                return f"{m.group()} {entity}".strip() if entity else m.group()
+            if entity and asks_for_noun(turn.standalone, stem):
+                return entity if stem in entity.lower() else f"{entity} {noun}"
+            if entity and stem in turn.standalone.lower():
+                return f"the {noun} of {entity}"
+            if entity and stem in entity.lower():
+                return entity if entity.lower().startswith("the ") else f"the {entity}"
+            for line in turn.cited:
+                near = name_near(line, stem)
+                if near:
+                    return f"the {noun} {near}"
+        return ""
+
+    def other(self, text: str) -> str:
+        """'the other one': a name listed with the one the last turn was about."""
+        m = OTHER.search(text)
+        if not m:
+            return text
+        last = self.turns[-1]
+        used = set(names(last.standalone)) | ({last.entity()} - {""})
+        pool = " . ".join(part for t in self.turns for part in (t.answer, *t.cited, t.standalone))
+        for name in names(pool):
+            if name in used:
+                continue
+            if any(re.search(rf"{re.escape(u)}(?:,| and| or)+\s+{re.escape(name)}|"
+                             rf"{re.escape(name)}(?:,| and| or)+\s+{re.escape(u)}", pool)
+                   for u in used):  # fmt: skip
+                return text[: m.start()] + name + text[m.end() :]
+        return text
+
+    def ellipsis(self, rest: str, last: Turn) -> str:
+        """'And in Kharkiv?': the last question with its matching part replaced."""
+        rest = self.other(rest)
+        base = last.standalone.rstrip("?.! ")
+        words = rest.split()
+        prep = words[0].lower() if words and words[0].lower() in PREPOSITIONS else ""
+        if prep:
+            slot = re.compile(rf"\b{prep}\s+(?:the\s+)?(?:[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*|\d+)",
+                              )  # fmt: skip
+            found = list(slot.finditer(base))
+            if found:
+                f = found[-1]
+                return capital(f"{base[: f.start()]}{rest}{base[f.end() :]}?")
+            return capital(f"{base} {rest}?")
+        targets = [n for n in names(base) if n not in rest]
+        if targets and names(f"x {rest}"):
+            i = base.rfind(targets[-1])
+            return capital(f"{base[:i]}{rest}{base[i + len(targets[-1]) :]}?")
+        return capital(f"{base}, {rest}?")
+
+
+def fragment(text: str) -> bool:
+    """No question word or auxiliary: 'in Kharkiv', 'the zoo'."""
+    words = [w.lower() for w in TOKEN.findall(text)]
+    return 0 < len(words) <= 6 and not (set(words) & (WH | AUX))
+
+
+def asks_for_noun(question: str, stem: str) -> bool:
+    """'Which mercenary group raised ...' asks for a group: the noun within three words of
+    which/what, before any auxiliary."""
+    words = [w.lower() for w in TOKEN.findall(question)]
+    if not words or words[0] not in ("what", "which"):
+        return False
+    for word in words[1:4]:
+        if word in AUX:
+            return False
+        owner = re.sub(r"['’]s$", "", word)
+        if word.rstrip("s") == stem or owner == stem:
+            return True
+        if owner != word:
+            return False  # "which group's chief" asks for a group, not a chief
+    return False
+
+
+def name_near(line: str, stem: str) -> str:
+    """The name within three words of a noun in a line ('governor Vyacheslav Gladkov')."""
+    tokens = list(TOKEN.finditer(line))
+    spots = [i for i, t in enumerate(tokens) if t.group().lower().rstrip("s") == stem]
+    for i in spots:
+        for j in [*range(i + 1, min(i + 4, len(tokens))), *range(i - 1, max(i - 4, -1), -1)]:
+            lo, hi = sorted((i, j))
+            if re.search(r"[^\w\s’']", line[tokens[lo].end() : tokens[hi].start()]):
+                break  # a comma or a stop between them: another clause
+            word = tokens[j].group()
+            if word[0].isupper() and word.lower() not in WH | AUX | DETERMINERS | PREPOSITIONS:
+                for _, run in capitalised_runs(line):
+                    if word in run.split():
+                        return run
+    return ""
+
+
+def with_topic(question: str, previous: str) -> str:
+    """The question with the names of the previous one it does not repeat."""
+    asked = content_words(question)
+    topic = [n for n in names(previous) if not content_words(n) <= asked]
+    if not topic:
+        return question
+    return f"{question.rstrip('?.! ')} ({', '.join(topic)})?"
+
+
+def capital(text: str) -> str:
+    """First letter upper case."""
+    return text[:1].upper() + text[1:] if text else text
