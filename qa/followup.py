@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from qa.answer import Answer
 from qa.cite import content_words
 from qa.read import capitalised_runs
+from qa.store import Store
 
 WH = {"what", "who", "whom", "whose", "which", "where", "when", "why", "how"}
 AUX = set("do does did is was are were has have had will would can could should may might must"
@@ -35,6 +36,7 @@ NAME = r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*"
 AFTER_AUX = re.compile(rf"\b(?:{'|'.join(AUX)})\s+((?:the\s+)?{NAME})")
 BEFORE_SAYING = re.compile(rf"({NAME})\s+(?:{'|'.join(SAYING)})\b")
 TOKEN = re.compile(r"[\w’'-]+")
+MAX_CITED_LINES = 6  # a citation qa makes is one line; a wider range is not one of its own
 OTHER = re.compile(r"\bthe other(?: one| ones|(?= \w+))?\b( \w+)?", re.IGNORECASE)
 
 
@@ -49,6 +51,18 @@ def names(text: str) -> list[str]:
             if part and part not in out:
                 out.append(part)
     return out
+
+
+def read_cited(store: Store, ranges: list[tuple[str, int, int]]) -> list[str]:
+    """Cited lines as the corpus has them; ranges it does not hold, or too wide, are dropped."""
+    lines = []
+    for file, start, end in ranges:
+        doc = store.documents.get(file)
+        if doc is None or not 1 <= start <= end <= len(doc.lines):
+            continue
+        if end - start < MAX_CITED_LINES:
+            lines.append(store.lines(file, start, end))
+    return lines
 
 
 def supported(answer: str, lines: list[str]) -> bool:

@@ -21,14 +21,13 @@ from starlette.responses import StreamingResponse
 
 from qa.answer import ABSTAIN_TEXT, Answer
 from qa.errors import InputError
-from qa.followup import Conversation
+from qa.followup import Conversation, read_cited
 
 if TYPE_CHECKING:
     from qa.store import Store
 
 MODEL_ID = "qa"
 CITED = re.compile(r"^\[\d+\]\s+(?P<file>\S.*?):(?P<start>\d+)-(?P<end>\d+)\s*$")
-MAX_CITED_LINES = 6  # a citation qa makes is one line; a wider range is not one of its own
 
 
 class Message(BaseModel):
@@ -158,18 +157,6 @@ def cited_ranges(message: Message) -> list[tuple[str, int, int]]:
     return [(m["file"], int(m["start"]), int(m["end"])) for m in found if m]
 
 
-def reread(store: "Store", ranges: list[tuple[str, int, int]]) -> list[str]:
-    """The cited lines as the corpus has them; ranges the corpus does not hold are dropped."""
-    lines = []
-    for file, start, end in ranges:
-        doc = store.documents.get(file)
-        if doc is None or not 1 <= start <= end <= len(doc.lines):
-            continue
-        if end - start < MAX_CITED_LINES:
-            lines.append(store.lines(file, start, end))
-    return lines
-
-
 def answer_text(reply: Message) -> str:
     """What an assistant message answered: its qa object's answer, else its first line."""
     extra = (reply.model_extra or {}).get("qa")
@@ -186,7 +173,7 @@ def conversation_of(messages: list[Message], store: "Store") -> Conversation:
     for message in [*messages, None]:
         if pending is not None and (message is None or message.role in ("user", "assistant")):
             reply = message if message is not None and message.role == "assistant" else None
-            cited = reread(store, cited_ranges(reply)) if reply is not None else []
+            cited = read_cited(store, cited_ranges(reply)) if reply is not None else []
             text = answer_text(reply) if reply is not None else ""
             answer = "" if not cited or text == ABSTAIN_TEXT else text
             conversation.add(pending, conversation.resolve(pending), answer, cited)
