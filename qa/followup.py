@@ -35,6 +35,8 @@ ABOUT = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?(?:what|how)\s+about\s+(?P<rest
 NAME = r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*"
 AFTER_AUX = re.compile(rf"\b(?:{'|'.join(AUX)})\s+((?:the\s+)?{NAME})")
 BEFORE_SAYING = re.compile(rf"({NAME})\s+(?:{'|'.join(SAYING)})\b")
+PREPOSITION = rf"\b(?:{'|'.join(PREPOSITIONS)})\s+(?:the\s+)?"
+LOCATIVE = re.compile(rf"\b(?:in|at|near|from|to|into|over|across|around)\s+((?:the\s+)?{NAME})")
 TOKEN = re.compile(r"[\w’'-]+")
 MAX_CITED_LINES = 6  # a citation qa makes is one line; a wider range is not one of its own
 OTHER = re.compile(r"\bthe other(?: one| ones|(?= \w+))?\b( \w+)?", re.IGNORECASE)
@@ -120,15 +122,16 @@ class Turn:
         if entity and asked_for(self.standalone) not in ("person", "place"):
             return entity
         others = [n for n in names(self.standalone) if n != subject(self.standalone)]
-        return others[-1] if others else ""
+        # "How many Kinzhal missiles ... over Kyiv?": a name after a preposition is a setting
+        core = [n for n in others if not re.search(PREPOSITION + re.escape(n), self.standalone)]
+        return (core or others or [""])[0]
 
     def place(self) -> str:
         """A place this turn is about: the answer to 'where/which N', else a name after in/at."""
         entity = self.entity()
         if entity and asked_for(self.standalone) not in ("person", ""):
             return entity
-        found = re.findall(r"\b(?:in|at|near|from|to|into)\s+((?:the\s+)?[A-Z][\w’'-]*"
-                           r"(?:\s+[A-Z][\w’'-]*)*)", self.standalone)  # fmt: skip
+        found = LOCATIVE.findall(self.standalone)
         return found[-1] if found else ""
 
 

@@ -121,3 +121,11 @@ def test_supported():
     assert supported("Hanna Maliar", [MALIAR])
     assert not supported("Hanna Petrova", [MALIAR])
     assert not supported("Hanna Maliar", [])
+
+
+def test_it_and_there_after_a_number():
+    c = Conversation()
+    first = "How many Kinzhal missiles did Ukraine say it shot down over Kyiv?"
+    c.add(first, first, "six", ["our sky defenders shot down SIX Russian Kinzhal missiles"])
+    assert c.resolve("And who is the mayor there?") == "Who is the mayor in Kyiv?"
+    assert c.resolve("What does its name mean?") == "What does Kinzhal's name mean?"
