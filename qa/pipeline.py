@@ -160,8 +160,8 @@ class Pipeline:
             model=self.generator.name,
             search_question=query if query != question else "",
         )
-        # the rewrite helps find passages; the question's own words pick the line and the answer
-        lines = self.reader.rank_lines(question, passages, vector)
+        # a resolved follow-up says what the question means: it picks the line and the answer
+        lines = self.reader.rank_lines(query, passages, vector)
         if lines:
             result.signals["evidence"] = round(lines[0].dense, 4)
         unknown = self.reader.unknown_names(question) if self.settings.unknown_names else []
@@ -170,7 +170,7 @@ class Pipeline:
         elif unknown:
             result.abstain_reason = f"the articles never mention {', '.join(unknown)}"
         else:
-            yield from self._read(result, question, lines, should_stop)
+            yield from self._read(result, query, lines, should_stop)
         result.timings_ms.total = round((time.perf_counter() - started) * 1000, 1)
         yield result
 

@@ -124,3 +124,14 @@ def test_a_name_no_article_mentions_is_an_abstention_with_that_name(fake_pipelin
     assert (
         fake_pipeline.reader.unknown_names("What is the English word for Kinzhal on UK TV?") == []
     )
+
+
+def test_a_resolved_follow_up_is_what_the_model_reads(fake_pipeline):
+    fake_pipeline.generator.enqueue("a group of saboteurs")
+    searched = "What did Viacheslav Gladkov say had entered Russian territory?"
+    answer = fake_pipeline.ask("What did he say had entered Russian territory?",
+                               search_question=searched)  # fmt: skip
+    prompt = fake_pipeline.generator.history[-1][-1]["content"]
+    assert searched in prompt
+    assert answer.question == "What did he say had entered Russian territory?"
+    assert answer.search_question == searched
