@@ -38,6 +38,7 @@ from qa.mentions import (
     name_near,
     names,
     possessive,
+    sluice,
     subject,
     with_topic,
 )
@@ -146,6 +147,11 @@ class Conversation:
         if about or (body != question and fragment(body)):
             rest = about.group("rest") if about else body.rstrip("?.! ")
             return self.ellipsis(rest, last)
+        if sluice(body):  # "In which region?": asked of the last question's clause
+            clause = last.standalone.rstrip("?.! ")
+            if TOKEN.findall(clause)[:1] and TOKEN.findall(clause)[0].lower() in WH | AUX:
+                clause = clause[:1].lower() + clause[1:]
+            return capital(f"{body.rstrip('?.! ')}, {clause}?")
         resolved = self.references(body)
         if resolved != body:
             return capital(resolved)
@@ -259,8 +265,8 @@ class Conversation:
         words = rest.split()
         prep = words[0].lower() if words and words[0].lower() in PREPOSITIONS else ""
         if prep:
-            slot = re.compile(rf"\b{prep}\s+(?:the\s+)?(?:[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*|\d+)",
-                              )  # fmt: skip
+            # "in Kyiv", "in 2018", "in the Bakhmut sector": the phrase the fragment replaces
+            slot = re.compile(rf"\b{prep}\s+(?:the\s+{NAME}(?:\s+[a-z]+\b)?|{NAME}|\d+)")
             found = list(slot.finditer(base))
             if found:
                 f = found[-1]

@@ -89,6 +89,14 @@ def fragment(text: str) -> bool:
     return 0 < len(words) <= 6 and not (set(words) & (WH | AUX))
 
 
+def sluice(text: str) -> bool:
+    """A question word with no clause of its own: 'In which region?', 'Why?', 'How many?'."""
+    words = [w.lower() for w in TOKEN.findall(text)]
+    if words and words[0] in PREPOSITIONS:
+        words = words[1:]
+    return 0 < len(words) <= 2 and words[0] in WH and not set(words) & AUX
+
+
 def asks_for_noun(question: str, stem: str) -> bool:
     """'Which mercenary group raised ...' asks for a group: the noun within three words of
     which/what, before any auxiliary."""
