@@ -84,32 +84,23 @@ class Turn:
             return ""
         return self.answer
 
-    def person(self) -> str:
-        """A person this turn is about: the answer to 'who', else the named subject."""
-        entity = self.entity()
-        kind = asked_for(self.standalone)
-        if entity and (kind == "person" or (kind not in ("place", "thing") and name_like(entity))):
-            return entity
-        return subject(self.standalone)
-
-    def thing(self) -> str:
-        """A thing this turn is about: the answer to 'what/which N', else a name that is not
-        the subject."""
-        entity = self.entity()
-        if entity and asked_for(self.standalone) not in ("person", "place"):
-            return entity
-        others = [n for n in names(self.standalone) if n != subject(self.standalone)]
+    def candidates(self, pronoun: str) -> list[str]:
+        """What a pronoun may point to in this turn, likeliest first."""
+        entity, kind, subj = self.entity(), asked_for(self.standalone), subject(self.standalone)
+        found = names(self.standalone)
         # "How many Kinzhal missiles ... over Kyiv?": a name after a preposition is a setting
-        core = [n for n in others if not re.search(PREPOSITION + re.escape(n), self.standalone)]
-        return (core or others or [""])[0]
-
-    def place(self) -> str:
-        """A place this turn is about: the answer to 'where/which N', else a name after in/at."""
-        entity = self.entity()
-        if entity and asked_for(self.standalone) not in ("person", ""):
-            return entity
-        found = LOCATIVE.findall(self.standalone)
-        return found[-1] if found else ""
+        core = [n for n in found if not re.search(PREPOSITION + re.escape(n), self.standalone)]
+        if pronoun in PERSON:
+            person = kind == "person" or (kind not in ("place", "thing") and name_like(entity))
+            out = [entity if person else "", subj, *(n for n in core if name_like(n))]
+        elif pronoun == "there":
+            out = [entity if kind not in ("person", "") else "", *LOCATIVE.findall(self.standalone)]
+        elif pronoun in GROUP:
+            out = [entity, subj, *core]
+        else:
+            thing = kind not in ("person", "place")
+            out = [entity if thing else "", *(n for n in core if n != subj), *found]
+        return [c for c in dict.fromkeys(out) if c]
 
 
 @dataclass
@@ -147,23 +138,19 @@ class Conversation:
         if about or (body != question and fragment(body)):
             rest = about.group("rest") if about else body.rstrip("?.! ")
             return self.ellipsis(rest, last)
-        if sluice(body):  # "In which region?": asked of the last question's clause
-            clause = last.standalone.rstrip("?.! ")
-            if TOKEN.findall(clause)[:1] and TOKEN.findall(clause)[0].lower() in WH | AUX:
-                clause = clause[:1].lower() + clause[1:]
-            return capital(f"{body.rstrip('?.! ')}, {clause}?")
-        resolved = self.references(body)
-        if resolved != body:
-            return capital(resolved)
-        if body != question:  # "And how many were hurt?": the last question's names
-            return capital(with_topic(body, last.standalone))
-        return question
+        if sluice(body):
+            return capital(sluiced(body, last.standalone))
+        resolved, dangling = self.references(body)
+        if dangling or (body != question and resolved == body):  # "And how many were hurt?"
+            return capital(with_topic(resolved, last.standalone))
+        return capital(resolved) if resolved != body else question
 
-    def references(self, text: str) -> str:
-        """Pronouns and definite noun phrases replaced by what they point to."""
+    def references(self, text: str) -> tuple[str, bool]:
+        """Pronouns and definite noun phrases replaced by what they point to; True when a
+        pronoun was left pointing at nothing found."""
         text = self.other(text)
         text = self.definites(text)
-        out, pos = [], 0
+        out, pos, used, dangling = [], 0, set(), False
         for m in TOKEN.finditer(text):
             word = m.group()
             lower = word.lower()
@@ -174,9 +161,13 @@ class Conversation:
                 lower in POSSESSIVE or (before and before[0].lower() in SAYING | {"that"})
             ):
                 continue  # "What did Malyar say about her troops?": its own name comes first
-            target = self.antecedent(lower)
+            # "Kyiv used them": not Kyiv, nor what another pronoun of the question took
+            taken = used if lower in POSSESSIVE else used | set(names(text))
+            target = self.antecedent(lower, taken)
             if not target:
+                dangling = True
                 continue
+            used.add(target)
             if lower in POSSESSIVE:
                 target = possessive(target)
             elif lower == "there":
@@ -184,21 +175,14 @@ class Conversation:
                 target = target if prev and prev[0].lower() in PREPOSITIONS else f"in {target}"
             out.append(text[pos : m.start()] + target)
             pos = m.end()
-        return "".join(out) + text[pos:]
+        return "".join(out) + text[pos:], dangling
 
-    def antecedent(self, pronoun: str) -> str:
-        """What a pronoun points to, from the last turn back."""
+    def antecedent(self, pronoun: str, taken: set[str]) -> str:
+        """What a pronoun points to, from the last turn back, other than the names taken."""
         for turn in reversed(self.turns):
-            if pronoun in PERSON:
-                found = turn.person()
-            elif pronoun == "there":
-                found = turn.place()
-            elif pronoun in GROUP:
-                found = turn.entity() or subject(turn.standalone) or turn.thing()
-            else:
-                found = turn.thing()
-            if found:
-                return found
+            for found in turn.candidates(pronoun):
+                if found not in taken:
+                    return found
         return ""
 
     def definites(self, text: str) -> str:
@@ -277,3 +261,16 @@ class Conversation:
             i = base.rfind(targets[-1])
             return capital(f"{base[:i]}{rest}{base[i + len(targets[-1]) :]}?")
         return capital(f"{base}, {rest}?")
+
+
+def sluiced(fragment: str, previous: str) -> str:
+    """'In which region?' after 'What did Maliar say troops did there?': the fragment takes the
+    place of the last question's question phrase (the words before its auxiliary)."""
+    fragment, clause = fragment.rstrip("?.! "), previous.rstrip("?.! ")
+    words = TOKEN.findall(clause)
+    aux = re.search(rf"\b(?:{'|'.join(AUX)})\b", clause)
+    if words and words[0].lower() in WH | PREPOSITIONS and aux:
+        return f"{fragment} {clause[aux.start() :]}?"
+    if words and words[0].lower() in WH | AUX:
+        clause = clause[:1].lower() + clause[1:]
+    return f"{fragment}, {clause}?"

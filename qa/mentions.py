@@ -51,6 +51,8 @@ def asked_for(question: str) -> str:
     """What a question asks for: 'person', 'place', a noun ('missile' for 'what missile'),
     'thing' (what/which alone), or '' (numbers, dates, reasons)."""
     words = [w.lower() for w in TOKEN.findall(question)]
+    if words and words[0] in PREPOSITIONS:  # "Near which village ...?"
+        words = words[1:]
     if not words:
         return ""
     head = words[0]
@@ -94,7 +96,11 @@ def sluice(text: str) -> bool:
     words = [w.lower() for w in TOKEN.findall(text)]
     if words and words[0] in PREPOSITIONS:
         words = words[1:]
-    return 0 < len(words) <= 2 and words[0] in WH and not set(words) & AUX
+    if not words or words[0] not in WH or set(words) & AUX:
+        return False
+    if words[0] == "how" and len(words) > 1 and words[1] in ("many", "much"):
+        return len(words) <= 5  # "how many other missiles?"
+    return len(words) <= 2 and not words[-1].endswith("ed")  # not "what happened?"
 
 
 def asks_for_noun(question: str, stem: str) -> bool:
