@@ -1,6 +1,8 @@
 """The follow-up resolver: a table of conversations (over seeds/) -> the standalone question."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qa.answer import ABSTAIN_TEXT, Answer, Timings
 from qa.cite import Citation
@@ -147,3 +149,17 @@ def test_it_and_there_after_a_number():
     c.add(first, first, "six", ["our sky defenders shot down SIX Russian Kinzhal missiles"])
     assert c.resolve("And who is the mayor there?") == "Who is the mayor in Kyiv?"
     assert c.resolve("What does its name mean?") == "What does Kinzhal's name mean?"
+
+
+WORDS = ("what who which in of the that it its he they there did is say about other one Kyiv "
+         "Wagner Group ? , . ’s 's ( ) [ ] * + \\ $ ^ |").split()  # fmt: skip
+turn_text = st.lists(st.sampled_from(WORDS), max_size=8).map(" ".join)
+
+
+@given(st.lists(st.tuples(turn_text, turn_text, turn_text), max_size=3), turn_text)
+@settings(max_examples=300, deadline=None)
+def test_resolve_never_fails(earlier, question):
+    c = Conversation()
+    for asked, answer, line in earlier:
+        c.add(asked, c.resolve(asked), answer, [line])
+    assert isinstance(c.resolve(question), str)
