@@ -109,8 +109,7 @@ def evaluate_conversations(
     on_row: Callable[[dict], None] | None = None,
     new_conversation: Callable[[], Conversation] = Conversation,
 ) -> dict:
-    """Last-turn figures (overall, per kind, per conversation) next to the same last questions
-    asked standalone."""
+    """Last-turn figures (overall, per kind, per conversation) beside the standalone ones."""
     rows, alone = [], []
     for item in items:
         answers = play(ask, item.turns, new_conversation())

@@ -109,7 +109,9 @@ class Conversation:
 
     turns: list[Turn] = field(default_factory=list)
 
-    def add(self, question: str, standalone: str, answer: str = "", cited: list[str] | None = None):
+    def add(
+        self, question: str, standalone: str, answer: str = "", cited: list[str] | None = None
+    ) -> None:
         """Record a turn; the answer text is kept only when the cited lines hold its words."""
         cited = [c for c in (cited or []) if c.strip()]
         kept = answer.strip() if answer and supported(answer, cited) else ""
@@ -146,8 +148,7 @@ class Conversation:
         return capital(resolved) if resolved != body else question
 
     def references(self, text: str) -> tuple[str, bool]:
-        """Pronouns and definite noun phrases replaced by what they point to; True when a
-        pronoun was left pointing at nothing found."""
+        """Pronouns and definite phrases replaced; True if a pronoun found nothing to point to."""
         text = self.other(text)
         text = self.definites(text)
         out, pos, used, dangling = [], 0, set(), False
@@ -264,8 +265,7 @@ class Conversation:
 
 
 def sluiced(fragment: str, previous: str) -> str:
-    """'In which region?' after 'What did Maliar say troops did there?': the fragment takes the
-    place of the last question's question phrase (the words before its auxiliary)."""
+    """'In which region?' takes the place of the last question's words before its auxiliary."""
     fragment, clause = fragment.rstrip("?.! "), previous.rstrip("?.! ")
     words = TOKEN.findall(clause)
     aux = re.search(rf"\b(?:{'|'.join(AUX)})\b", clause)

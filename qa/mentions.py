@@ -48,8 +48,7 @@ def names(text: str) -> list[str]:
 
 
 def asked_for(question: str) -> str:
-    """What a question asks for: 'person', 'place', a noun ('missile' for 'what missile'),
-    'thing' (what/which alone), or '' (numbers, dates, reasons)."""
+    """'person', 'place', the noun of 'what missile', 'thing' (bare what/which), or ''."""
     words = [w.lower() for w in TOKEN.findall(question)]
     if words and words[0] in PREPOSITIONS:  # "Near which village ...?"
         words = words[1:]
@@ -104,8 +103,7 @@ def sluice(text: str) -> bool:
 
 
 def asks_for_noun(question: str, stem: str) -> bool:
-    """'Which mercenary group raised ...' asks for a group: the noun within three words of
-    which/what, before any auxiliary."""
+    """'Which mercenary group ...' asks for a group: a noun within three words of which/what."""
     words = [w.lower() for w in TOKEN.findall(question)]
     if not words or words[0] not in ("what", "which"):
         return False
