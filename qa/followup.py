@@ -187,7 +187,7 @@ class Conversation:
         return ""
 
     def definites(self, text: str) -> str:
-        """'the governor', 'that capture': a noun said before gains the name it went with."""
+        """'the governor', 'that attack': a noun said before gains the name it went with."""
         pattern = re.compile(r"\b(the|that|this|these|those)\s+([a-z][\w-]*)\b(?!\s+(?:of\s+)?"
                              r"(?:the\s+)?[A-Z])")  # fmt: skip
         out, pos = [], 0
