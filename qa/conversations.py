@@ -143,10 +143,34 @@ def score_conversation_file(ask: Ask, path: Path, docs: Path) -> dict:
     return evaluate_conversations(ask, load_conversations(path), docs)
 
 
+FIGURES = ("accuracy", "abstention_accuracy", "wrongful_abstention", "citation_recall")
+
+
+def markdown(report: dict, title: str) -> str:
+    """The report as Markdown: last turn against standalone, overall and per kind, then rows."""
+    groups = {"overall": (report["overall"], report["standalone"])}
+    groups |= {k: (v["last_turn"], v["standalone"]) for k, v in report["by_kind"].items()}
+    out = [f"# {title}", "", "| | n | " + " | ".join(f"{f} (last · alone)" for f in FIGURES) + " |"]
+    out.append("|---" * (len(FIGURES) + 2) + "|")
+    for name, (last, alone) in groups.items():
+        cells = [f"{_fmt(last.get(f))} · {_fmt(alone.get(f))}" for f in FIGURES]
+        out.append(f"| {name} | {last['questions']} | " + " | ".join(cells) + " |")
+    out += ["", "| id | kind | ok | searched | answer |", "|---|---|---|---|---|"]
+    for r in report["conversations"]:
+        ok = r.get("correct", r["abstained"])
+        cells = [r["id"], r["kind"], "yes" if ok else "no", r["searched"], r["answer"]]
+        out.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(out) + "\n"
+
+
+def _fmt(value: object) -> str:
+    return "—" if value is None else str(value)
+
+
 def brief(report: dict) -> str:
     """One line per figure: last turn against standalone."""
     out = []
-    for key in ("accuracy", "abstention_accuracy", "wrongful_abstention", "citation_recall"):
+    for key in FIGURES:
         a, b = report["overall"].get(key), report["standalone"].get(key)
         out.append(f"{key}: last turn {a} · standalone {b}")
     return "\n".join(out)

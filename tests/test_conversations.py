@@ -7,7 +7,7 @@ import pytest
 
 from qa.answer import ABSTAIN_TEXT, Answer, Timings
 from qa.cite import Citation
-from qa.conversations import evaluate_conversations, load_conversations
+from qa.conversations import brief, evaluate_conversations, load_conversations, markdown
 from qa.errors import InputError
 
 DOC = "f.txt"
@@ -69,6 +69,9 @@ def test_last_turn_is_resolved_scored_and_compared(tmp_path):
     assert row["searched"] == "How much did Hanna Maliar say was liberated?"
     assert row["earlier"] == ["Hanna Maliar"]
     assert set(report["by_kind"]) == {"answer_entity", "unanswerable"}
+    table = markdown(report, "seeds")
+    assert "| overall | 2 | 1.0 · 1.0 |" in table and "How much did Hanna Maliar say" in table
+    assert brief(report).splitlines()[0] == "accuracy: last turn 1.0 · standalone 1.0"
 
 
 def test_an_abstained_first_turn_leaves_the_follow_up_unresolved(tmp_path):
