@@ -40,7 +40,11 @@ async function ask(question) {
   $("closest").hidden = true;
   $("searched").hidden = true;
   status("Thinking…");
-  const history = conversation.slice(-MAX_TURNS);
+  let history = conversation.slice(-MAX_TURNS);
+  // the server refuses large bodies: the oldest turns go first
+  while (history.length && JSON.stringify(history).length + question.length > 12000) {
+    history = history.slice(1);
+  }
   const response = await api("/ask", {
     method: "POST",
     headers: { "Content-Type": "application/json" },
