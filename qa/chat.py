@@ -79,7 +79,7 @@ class Chat:
         return True
 
     def ask(self, question: str) -> None:
-        standalone = self.conversation.rewrite(question)
+        standalone = self.conversation.resolve(question)
         if standalone != question and not self.json_out:
             self.console.print(Text(f"↳ searching: {standalone}", style="dim"))
         stream = self.pipeline.ask_stream(question, search_question=standalone)
@@ -96,7 +96,7 @@ class Chat:
             stream.close()  # stops the model and frees it for the next question
             self.console.print(Text("\n(stopped)", style="yellow"))
             return
-        self.conversation.add(standalone)
+        self.conversation.remember(answer)
         self.last = answer
         if self.json_out:
             print(answer.model_dump_json(), flush=True)

@@ -1,7 +1,10 @@
-"""Follow-up questions: rewrite "And what did Russia say about it?" into a standalone question.
+"""Follow-up questions: resolve "What did he say about it?" into a standalone question.
 
-Only earlier *questions* feed the rewrite, never earlier answers, so no claim the model made can
-enter retrieval as if it were a fact.
+The conversation is the earlier questions and, for each earlier answer that was not an
+abstention, its cited lines (corpus text: the interfaces re-read them from the corpus) and its
+answer text, kept only when its words stand in those lines. So nothing the model claimed without
+evidence enters retrieval. The rules are general English: pronouns, "and in X?", "what about the
+other one?", "the N" naming something said before; a question that leans on nothing stands alone.
 """
 
 from __future__ import annotations
@@ -9,51 +12,265 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from qa.answer import Answer
 from qa.cite import content_words
-
-CONNECTIVE = re.compile(r"^\s*(and|but|so|also|then|what about|how about|and what about)\b[\s,]*",
-                        re.IGNORECASE)  # fmt: skip
-PRONOUN = re.compile(
-    r"\b(it|its|they|them|their|he|him|his|she|her|that|this|those|these|there|the same)\b",
-    re.IGNORECASE,
+from qa.mentions import (
+    ABOUT,
+    AUX,
+    CONNECTIVE,
+    DETERMINERS,
+    GROUP,
+    LOCATIVE,
+    NAME,
+    PERSON,
+    POSSESSIVE,
+    PREPOSITION,
+    PREPOSITIONS,
+    SAYING,
+    THING,
+    TOKEN,
+    WH,
+    asked_for,
+    asks_for_noun,
+    capital,
+    fragment,
+    name_like,
+    name_near,
+    names,
+    possessive,
+    sluice,
+    subject,
+    with_topic,
 )
-ENTITY = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w’'-]+")
+from qa.store import Store
+
+MAX_CITED_LINES = 6  # a citation qa makes is one line; a wider range is not one of its own
+OTHER = re.compile(r"\bthe other(?: one| ones|(?= \w+))?\b( \w+)?", re.IGNORECASE)
 
 
-def is_follow_up(question: str) -> bool:
-    """A question that leans on the one before: opens with a connective, or points back with a
-    pronoun while naming nothing of its own."""
-    if CONNECTIVE.match(question):
-        return True
-    return bool(PRONOUN.search(question)) and not ENTITY.search(question.strip())
+def read_cited(store: Store, ranges: list[tuple[str, int, int]]) -> list[str]:
+    """Cited lines as the corpus has them; ranges it does not hold, or too wide, are dropped."""
+    lines = []
+    for file, start, end in ranges:
+        doc = store.documents.get(file)
+        if doc is None or not 1 <= start <= end <= len(doc.lines):
+            continue
+        if end - start < MAX_CITED_LINES:
+            lines.append(store.lines(file, start, end))
+    return lines
+
+
+def supported(answer: str, lines: list[str]) -> bool:
+    """Every content word of the answer stands in the cited lines."""
+    have = set().union(*(content_words(line) for line in lines)) if lines else set()
+    want = content_words(answer)
+    return bool(want) and want <= have
+
+
+@dataclass
+class Turn:
+    """One earlier question, as asked and as searched, with its verified answer and lines."""
+
+    question: str
+    standalone: str
+    answer: str = ""  # empty when the answer abstained or its words are not in the cited lines
+    cited: list[str] = field(default_factory=list)
+
+    def entity(self) -> str:
+        """The answer when it names something (capitalised, not a number or a clause)."""
+        if not self.answer or not asked_for(self.standalone):
+            return ""
+        if len(self.answer.split()) > 6 or not names(f"x {self.answer}"):
+            return ""
+        return self.answer
+
+    def candidates(self, pronoun: str) -> list[str]:
+        """What a pronoun may point to in this turn, likeliest first."""
+        entity, kind, subj = self.entity(), asked_for(self.standalone), subject(self.standalone)
+        found = names(self.standalone)
+        # "How many Kinzhal missiles ... over Kyiv?": a name after a preposition is a setting
+        core = [n for n in found if not re.search(PREPOSITION + re.escape(n), self.standalone)]
+        if pronoun in PERSON:
+            person = kind == "person" or (kind not in ("place", "thing") and name_like(entity))
+            out = [entity if person else "", subj, *(n for n in core if name_like(n))]
+        elif pronoun == "there":
+            out = [entity if kind not in ("person", "") else "", *LOCATIVE.findall(self.standalone)]
+        elif pronoun in GROUP:
+            out = [entity, subj, *core]
+        else:
+            thing = kind not in ("person", "place")
+            out = [entity if thing else "", *(n for n in core if n != subj), *found]
+        return [c for c in dict.fromkeys(out) if c]
 
 
 @dataclass
 class Conversation:
-    """The standalone questions asked so far."""
+    """The turns so far; resolve() makes a question stand alone, remember() records an answer."""
 
-    questions: list[str] = field(default_factory=list)
+    turns: list[Turn] = field(default_factory=list)
 
-    def rewrite(self, question: str) -> str:
-        """The question to search with: a follow-up gains the topic words of the last question."""
-        question = question.strip()
-        if not self.questions or not is_follow_up(question):
-            return question
-        previous = self.questions[-1]
-        asked = content_words(question)
-        # the names the last question was about: its capitalised words after the first
-        names = re.findall(r"(?<!^)\b[A-Z][\w’'-]*", previous.strip())
-        topic = [
-            w for w in names if w.lower() in content_words(previous) and w.lower() not in asked
-        ]
-        body = CONNECTIVE.sub("", question) or question
-        body = body[0].upper() + body[1:]
-        return f"{body} (about: {' '.join(dict.fromkeys(topic))})" if topic else body
+    def add(
+        self, question: str, standalone: str, answer: str = "", cited: list[str] | None = None
+    ) -> None:
+        """Record a turn; the answer text is kept only when the cited lines hold its words."""
+        cited = [c for c in (cited or []) if c.strip()]
+        kept = answer.strip() if answer and supported(answer, cited) else ""
+        self.turns.append(Turn(question.strip(), standalone.strip(), kept, cited if kept else []))
 
-    def add(self, standalone: str) -> None:
-        """Remember a standalone question."""
-        self.questions.append(standalone)
+    def remember(self, answer: Answer) -> None:
+        """Record an Answer: an abstention adds its question only."""
+        searched = answer.search_question or answer.question
+        if answer.abstained:
+            self.add(answer.question, searched)
+            return
+        self.add(answer.question, searched, answer.answer, [c.quote for c in answer.citations])
 
     def reset(self) -> None:
         """Forget the conversation."""
-        self.questions.clear()
+        self.turns.clear()
+
+    def resolve(self, question: str) -> str:
+        """The question to search with: a follow-up made to stand alone, any other unchanged."""
+        question = " ".join(question.split())
+        if not self.turns or not question:
+            return question
+        last = self.turns[-1]
+        about = ABOUT.match(question)
+        body = CONNECTIVE.sub("", question) or question
+        if about or (body != question and fragment(body)):
+            rest = about.group("rest") if about else body.rstrip("?.! ")
+            return self.ellipsis(rest, last)
+        if sluice(body):
+            return capital(sluiced(body, last.standalone))
+        resolved, dangling = self.references(body)
+        if dangling or (body != question and resolved == body):  # "And how many were hurt?"
+            return capital(with_topic(resolved, last.standalone))
+        return capital(resolved) if resolved != body else question
+
+    def references(self, text: str) -> tuple[str, bool]:
+        """Pronouns and definite phrases replaced; True if a pronoun found nothing to point to."""
+        text = self.other(text)
+        text = self.definites(text)
+        out, pos, used, dangling = [], 0, set(), False
+        for m in TOKEN.finditer(text):
+            word = m.group()
+            lower = word.lower()
+            if lower not in PERSON | THING | GROUP | {"there"}:
+                continue
+            before = text[: m.start()].split()[-1:]
+            if names(text[: m.start()]) and (
+                lower in POSSESSIVE or (before and before[0].lower() in SAYING | {"that"})
+            ):
+                continue  # "What did Malyar say about her troops?": its own name comes first
+            # "Kyiv used them": not Kyiv, nor what another pronoun of the question took
+            taken = used if lower in POSSESSIVE else used | set(names(text))
+            target = self.antecedent(lower, taken)
+            if not target:
+                dangling = True
+                continue
+            used.add(target)
+            if lower in POSSESSIVE:
+                target = possessive(target)
+            elif lower == "there":
+                prev = text[: m.start()].split()[-1:]
+                target = target if prev and prev[0].lower() in PREPOSITIONS else f"in {target}"
+            out.append(text[pos : m.start()] + target)
+            pos = m.end()
+        return "".join(out) + text[pos:], dangling
+
+    def antecedent(self, pronoun: str, taken: set[str]) -> str:
+        """What a pronoun points to, from the last turn back, other than the names taken."""
+        for turn in reversed(self.turns):
+            for found in turn.candidates(pronoun):
+                if found not in taken:
+                    return found
+        return ""
+
+    def definites(self, text: str) -> str:
+        """'the governor', 'that attack': a noun said before gains the name it went with."""
+        pattern = re.compile(r"\b(the|that|this|these|those)\s+([a-z][\w-]*)\b(?!\s+(?:of\s+)?"
+                             r"(?:the\s+)?[A-Z])")  # fmt: skip
+        out, pos = [], 0
+        for m in pattern.finditer(text):
+            det, noun = m.group(1).lower(), m.group(2)
+            if noun in AUX | PREPOSITIONS | WH | DETERMINERS | {"same", "other", "one"}:
+                continue
+            before = text[: m.start()].split()[-1:]
+            if det == "that" and before and before[0].lower() in SAYING:
+                continue  # "he said that troops ...": a clause, not a reference
+            found = self.noun_phrase(noun)
+            if found:
+                out.append(text[pos : m.start()] + found)
+                pos = m.end()
+        return "".join(out) + text[pos:]
+
+    def noun_phrase(self, noun: str) -> str:
+        """The phrase a noun said before refers to, with its name, or ''."""
+        stem = noun.lower().rstrip("s")
+        for turn in reversed(self.turns):
+            entity = turn.entity()
+            the_noun = rf"\bthe\s+(?:[\w-]+\s+){{0,2}}?{re.escape(stem)}\w{{0,2}}\b"
+            m = re.search(rf"{the_noun}(?:\s+of\s+(?:the\s+)?{NAME}(?:\s+[a-z]+\b)?)?",
+                          turn.standalone, re.IGNORECASE)  # fmt: skip
+            if m and (" of " in m.group() or entity):
+                return f"{m.group()} {entity}".strip() if entity else m.group()
+            if entity and asks_for_noun(turn.standalone, stem):
+                return entity if stem in entity.lower() else f"{entity} {noun}"
+            if entity and stem in turn.standalone.lower():
+                return f"the {noun} of {entity}"
+            if entity and stem in entity.lower():
+                return entity if entity.lower().startswith("the ") else f"the {entity}"
+            for line in turn.cited:
+                near = name_near(line, stem)
+                if near:
+                    return f"the {noun} {near}"
+        return ""
+
+    def other(self, text: str) -> str:
+        """'the other one': a name listed with the one the last turn was about."""
+        m = OTHER.search(text)
+        if not m:
+            return text
+        last = self.turns[-1]
+        used = set(names(last.standalone)) | ({last.entity()} - {""})
+        pool = " . ".join(part for t in self.turns for part in (t.answer, *t.cited, t.standalone))
+        for name in names(pool):
+            if name in used:
+                continue
+            if any(re.search(rf"{re.escape(u)}(?:,| and| or)+\s+{re.escape(name)}|"
+                             rf"{re.escape(name)}(?:,| and| or)+\s+{re.escape(u)}", pool)
+                   for u in used):  # fmt: skip
+                return text[: m.start()] + name + text[m.end() :]
+        return text
+
+    def ellipsis(self, rest: str, last: Turn) -> str:
+        """'And in Kharkiv?': the last question with its matching part replaced."""
+        rest = self.other(rest)
+        base = last.standalone.rstrip("?.! ")
+        words = rest.split()
+        prep = words[0].lower() if words and words[0].lower() in PREPOSITIONS else ""
+        if prep:
+            # "in Kyiv", "in 2018", "in the Bakhmut sector": the phrase the fragment replaces
+            slot = re.compile(rf"\b{prep}\s+(?:the\s+{NAME}(?:\s+[a-z]+\b)?|{NAME}|\d+)")
+            found = list(slot.finditer(base))
+            if found:
+                f = found[-1]
+                return capital(f"{base[: f.start()]}{rest}{base[f.end() :]}?")
+            return capital(f"{base} {rest}?")
+        targets = [n for n in names(base) if n not in rest]
+        if targets and names(f"x {rest}"):
+            i = base.rfind(targets[-1])
+            return capital(f"{base[:i]}{rest}{base[i + len(targets[-1]) :]}?")
+        return capital(f"{base}, {rest}?")
+
+
+def sluiced(fragment: str, previous: str) -> str:
+    """'In which region?' takes the place of the last question's words before its auxiliary."""
+    fragment, clause = fragment.rstrip("?.! "), previous.rstrip("?.! ")
+    words = TOKEN.findall(clause)
+    aux = re.search(rf"\b(?:{'|'.join(AUX)})\b", clause)
+    if words and words[0].lower() in WH | PREPOSITIONS and aux:
+        return f"{fragment} {clause[aux.start() :]}?"
+    if words and words[0].lower() in WH | AUX:
+        clause = clause[:1].lower() + clause[1:]
+    return f"{fragment}, {clause}?"

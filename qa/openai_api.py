@@ -1,26 +1,33 @@
 """OpenAI-compatible routes, so any OpenAI client can use qa as a model.
 
-The last user message is the question; earlier user messages are the conversation a follow-up is
-rewritten from (assistant messages are ignored, so no earlier answer becomes a fact). The reply's
+The last user message is the question; earlier user and assistant messages are the conversation a
+follow-up is resolved against. An assistant message counts only through the lines it cites
+(`[N] file:start-end` in its content, or the citations of the answer object in its `qa` field),
+re-read from the corpus; its text is kept only when those lines hold its words. The reply's
 content is the answer followed by `[N] file:start-end` lines; the whole answer object travels in
 the extra field `qa` (and in the final streamed chunk).
 """
 
 import json
+import re
 import time
 import uuid
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
-from qa.answer import Answer
+from qa.answer import ABSTAIN_TEXT, Answer
 from qa.errors import InputError
-from qa.followup import Conversation
+from qa.followup import Conversation, read_cited
+
+if TYPE_CHECKING:
+    from qa.store import Store
 
 MODEL_ID = "qa"
+CITED = re.compile(r"^\[\d+\]\s+(?P<file>\S.*?):(?P<start>\d+)-(?P<end>\d+)\s*$")
 
 
 class ContentPart(BaseModel):
@@ -91,12 +98,10 @@ def add_openai_routes(app: FastAPI) -> None:
         users = [m.text() for m in body.messages if m.role == "user"]
         if not users or not users[-1].strip():
             raise InputError("the last user message is empty")
-        conversation = Conversation()
-        for earlier in users[:-1]:
-            conversation.add(conversation.rewrite(earlier))
-        question = users[-1]
-        standalone = conversation.rewrite(question)
         pipeline = app.state.pipeline
+        conversation = conversation_of(body.messages[:-1], pipeline.store)
+        question = users[-1]
+        standalone = conversation.resolve(question)
         deadline = time.monotonic() + app.state.settings.request_timeout
         answer = await run_in_threadpool(
             pipeline.ask,
@@ -151,3 +156,44 @@ def add_openai_routes(app: FastAPI) -> None:
             yield "data: [DONE]\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream")
+
+
+def cited_ranges(message: Message) -> list[tuple[str, int, int]]:
+    """The (file, start, end) an assistant message cites: its qa object's, else its content's."""
+    extra = (message.model_extra or {}).get("qa")
+    if isinstance(extra, dict) and isinstance(extra.get("citations"), list):
+        out = []
+        for c in extra["citations"]:
+            if isinstance(c, dict):
+                file, start, end = c.get("file"), c.get("start_line"), c.get("end_line")
+                if isinstance(file, str) and isinstance(start, int) and isinstance(end, int):
+                    out.append((file, start, end))
+        return out
+    found = (CITED.match(line.strip()) for line in message.text().splitlines())
+    return [(m["file"], int(m["start"]), int(m["end"])) for m in found if m]
+
+
+def answer_text(reply: Message) -> str:
+    """What an assistant message answered: its qa object's answer, else its first line."""
+    extra = (reply.model_extra or {}).get("qa")
+    if isinstance(extra, dict) and isinstance(extra.get("answer"), str):
+        return "" if extra.get("abstained") is True else extra["answer"].strip()
+    content = reply.text().strip()
+    return content.splitlines()[0].strip() if content else ""
+
+
+def conversation_of(messages: list[Message], store: "Store") -> Conversation:
+    """Earlier user questions, each with the assistant reply after it (if any)."""
+    conversation = Conversation()
+    pending = None
+    for message in [*messages, None]:
+        if pending is not None and (message is None or message.role in ("user", "assistant")):
+            reply = message if message is not None and message.role == "assistant" else None
+            cited = read_cited(store, cited_ranges(reply)) if reply is not None else []
+            text = answer_text(reply) if reply is not None else ""
+            answer = "" if not cited or text == ABSTAIN_TEXT else text
+            conversation.add(pending, conversation.resolve(pending), answer, cited)
+            pending = None
+        if message is not None and message.role == "user" and message.text().strip():
+            pending = message.text()
+    return conversation

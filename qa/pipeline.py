@@ -193,14 +193,14 @@ class Pipeline:
             model=self.generator.name,
             search_question=query if query != question else "",
         )
-        # the rewrite helps find passages; the question's own words pick the line and the answer
-        lines = self.lines.rank_lines(question, passages, vector)
+        # a resolved follow-up says what the question means: it picks the line and the answer
+        lines = self.lines.rank_lines(query, passages, vector)
         if lines:
             result.signals["evidence"] = round(lines[0].dense, 4)
         unknown = self.lines.unknown_names(question) if self.policy.unknown_names else []
         result.abstain_reason = self.policy.before_reading(result.signals, unknown)
         if not result.abstain_reason:
-            yield from self._read(result, question, lines, should_stop)
+            yield from self._read(result, query, lines, should_stop)
         freshen(result, self.settings.docs, self.store.manifest)  # never cite a changed line
         result.timings_ms.total = round((time.perf_counter() - started) * 1000, 1)
         yield result

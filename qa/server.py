@@ -28,6 +28,7 @@ from qa.errors import (
     QAError,
     SourceNotFoundError,
 )
+from qa.followup import Conversation, read_cited
 from qa.openai_api import add_openai_routes
 from qa.pipeline import Pipeline, Token
 from qa.retrieve import Passage
@@ -36,6 +37,27 @@ from qa.settings import Settings
 log = logging.getLogger("qa.server")
 STATIC = Path(__file__).parent / "static"
 EXAMPLE_QUESTION = "How many Kinzhal missiles did Ukraine say it shot down over Kyiv?"
+
+
+class CitedLines(BaseModel):
+    """Lines an earlier answer cited; re-read from the corpus, whatever quote came with them."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    file: StrictStr = Field(max_length=500)
+    start_line: StrictInt = Field(ge=1)
+    end_line: StrictInt = Field(ge=1)
+
+
+class EarlierTurn(BaseModel):
+    """One earlier question of the conversation, with what qa answered."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    question: StrictStr = Field(max_length=2000, description="The question as asked.")
+    answer: StrictStr = Field("", max_length=2000, description="The answer; '' if it abstained.")
+    abstained: StrictBool = Field(False, description="True when the answer abstained.")
+    citations: list[CitedLines] = Field([], max_length=10, description="Lines it cited.")
 
 
 class AskRequest(BaseModel):
@@ -48,6 +70,13 @@ class AskRequest(BaseModel):
     question: StrictStr = Field(description="The question, in plain words.")
     top_k: StrictInt | None = Field(None, ge=1, le=20, description="Passages whose lines are read.")
     stream: StrictBool = Field(False, description="Answer as Server-Sent Events.")
+    history: list[EarlierTurn] = Field(
+        [],
+        max_length=20,
+        description="Earlier turns of the conversation, oldest first: a follow-up ('what did he "
+        "say?') is resolved against them. Earlier answers count only through their cited lines, "
+        "re-read from the corpus.",
+    )
 
 
 class SourceLine(BaseModel):
@@ -292,13 +321,18 @@ def add_routes(app: FastAPI, settings: Settings) -> None:
         """Answer a question with citations; with "stream": true, as Server-Sent Events."""
         p = pipe()
         question = p.check_question(body.question)
+        searched = standalone_question(p, question, body.history)
         deadline = time.monotonic() + settings.request_timeout
         if body.stream:
-            return await stream_answer(app, request, question, body.top_k, deadline)
+            return await stream_answer(app, request, question, body.top_k, deadline, searched)
         if settings.log_questions:
             log.info("question: %s", question)
         answer = await run_in_threadpool(
-            p.ask, question, body.top_k, should_stop=lambda: time.monotonic() > deadline
+            p.ask,
+            question,
+            body.top_k,
+            search_question=searched,
+            should_stop=lambda: time.monotonic() > deadline,
         )
         request.state.queue_ms = answer.timings_ms.queue
         if time.monotonic() > deadline:
@@ -339,8 +373,26 @@ def add_routes(app: FastAPI, settings: Settings) -> None:
         )
 
 
+def standalone_question(p: Pipeline, question: str, history: list[EarlierTurn]) -> str:
+    """The question resolved against the earlier turns (unchanged without them)."""
+    conversation = Conversation()
+    for turn in history:
+        if not turn.question.strip():
+            continue
+        ranges = [(c.file, c.start_line, c.end_line) for c in turn.citations]
+        cited = [] if turn.abstained else read_cited(p.store, ranges)
+        answer = turn.answer if cited else ""
+        conversation.add(turn.question, conversation.resolve(turn.question), answer, cited)
+    return conversation.resolve(question)
+
+
 async def stream_answer(
-    app: FastAPI, request: Request, question: str, top_k: int | None, deadline: float
+    app: FastAPI,
+    request: Request,
+    question: str,
+    top_k: int | None,
+    deadline: float,
+    search_question: str | None = None,
 ):
     """SSE: `token` events as the model writes, then `answer`, then `done`.
 
@@ -362,6 +414,7 @@ async def stream_answer(
             for event in p.ask_stream(
                 question,
                 top_k,
+                search_question=search_question,
                 should_stop=lambda: stop.is_set() or time.monotonic() > deadline,
             ):
                 loop.call_soon_threadsafe(queue.put_nowait, event)

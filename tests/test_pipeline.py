@@ -140,3 +140,14 @@ def test_the_model_reader_abstains_on_not_stated_and_on_words_no_line_holds(fake
     fake_pipeline.generator.enqueue("Boris Johnson of London")
     answer = fake_pipeline.ask("Who is the mayor of Kyiv?")
     assert answer.abstained and answer.citations == []
+
+
+def test_a_resolved_follow_up_is_what_the_model_reads(fake_pipeline):
+    fake_pipeline.generator.enqueue("a group of saboteurs")
+    searched = "What did Viacheslav Gladkov say had entered Russian territory?"
+    answer = fake_pipeline.ask("What did he say had entered Russian territory?",
+                               search_question=searched)  # fmt: skip
+    prompt = fake_pipeline.generator.history[-1][-1]["content"]
+    assert searched in prompt
+    assert answer.question == "What did he say had entered Russian territory?"
+    assert answer.search_question == searched

@@ -192,3 +192,37 @@ def test_over_limit_chunked_body_is_413(client, fake_pipeline):
     small = iter([b'{"question": "How many Kinzhal', b' missiles were shot down?"}'])
     r = client.post("/ask", content=small, headers=headers)
     assert r.status_code == 200 and r.json()["answer"] == "six"
+
+
+def test_ask_resolves_a_follow_up_from_history(client):
+    first = "Which missile's name means dagger in Russian?"
+    cited = [{"file": KINZHAL, "start_line": 23, "end_line": 23, "quote": "anything"}]
+    turn = {"question": first, "answer": "Kinzhal", "citations": cited}
+    body = {"question": "Who presented it in 2018?", "history": [turn]}
+    r = client.post("/ask", json=body)
+    assert r.status_code == 200 and r.json()["search_question"] == "Who presented Kinzhal in 2018?"
+    for unverified in (
+        {**turn, "abstained": True},
+        {**turn, "answer": "Iskander"},
+        {**turn, "citations": [{"file": "../etc/passwd", "start_line": 1, "end_line": 1}]},
+        {**turn, "citations": []},
+    ):
+        r = client.post("/ask", json={**body, "history": [unverified]})
+        searched = r.json()["search_question"]
+        assert r.status_code == 200 and "Kinzhal" not in searched and "Iskander" not in searched
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        "not a list",
+        [{"answer": "x"}],
+        [{"question": 5}],
+        [{"question": "q", "citations": [{"file": "f", "start_line": 0, "end_line": 1}]}],
+        [{"question": "q", "citations": [{"file": "f", "start_line": "1", "end_line": 1}]}],
+        [{"question": "q"}] * 21,
+    ],
+)
+def test_bad_history_is_422(client, history):
+    r = client.post("/ask", json={"question": "ok", "history": history})
+    assert r.status_code == 422 and r.json()["error"]

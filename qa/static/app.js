@@ -2,6 +2,9 @@
 "use strict";
 const $ = (id) => document.getElementById(id);
 let apiKey = sessionStorage.getItem("qa-key") || "";
+// the conversation lives in this tab only: earlier questions, answers and the lines they cited
+const MAX_TURNS = 8;
+let conversation = JSON.parse(sessionStorage.getItem("qa-conversation") || "[]");
 
 function el(tag, text, cls) {
   const node = document.createElement(tag);
@@ -35,11 +38,17 @@ async function ask(question) {
   $("chips").replaceChildren();
   $("abstain-reason").hidden = true;
   $("closest").hidden = true;
+  $("searched").hidden = true;
   status("Thinking…");
+  let history = conversation.slice(-MAX_TURNS);
+  // the server refuses large bodies: the oldest turns go first
+  while (history.length && JSON.stringify(history).length + question.length > 12000) {
+    history = history.slice(1);
+  }
   const response = await api("/ask", {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ question: question, stream: true }),
+    body: JSON.stringify({ question: question, stream: true, history: history }),
   });
   if (!response.ok) {
     const body = await response.json().catch(() => ({}));
@@ -78,7 +87,43 @@ function handleEvent(block) {
   else if (name === "done") { if ($("status").textContent === "Thinking…") status(""); }
 }
 
+function remember(a) {
+  conversation.push({
+    question: a.question,
+    answer: a.abstained ? "" : a.answer,
+    abstained: a.abstained,
+    citations: a.citations.map((c) => (
+      { file: c.file, start_line: c.start_line, end_line: c.end_line })),
+  });
+  conversation = conversation.slice(-MAX_TURNS);
+  sessionStorage.setItem("qa-conversation", JSON.stringify(conversation));
+  showTurns();
+}
+
+function showTurns() {
+  const list = $("turns");
+  list.replaceChildren();
+  for (const t of conversation.slice(0, -1)) {
+    list.append(el("li", `${t.question} → ${t.abstained ? "(no answer)" : t.answer}`));
+  }
+  $("conversation").hidden = conversation.length === 0;
+}
+
+function newConversation() {
+  conversation = [];
+  sessionStorage.removeItem("qa-conversation");
+  showTurns();
+  $("answer").hidden = true;
+  status("New conversation: the next question starts fresh.");
+  $("question").focus();
+}
+
 function showAnswer(a) {
+  remember(a);
+  if (a.search_question) {
+    $("searched").textContent = "↳ searching: " + a.search_question;
+    $("searched").hidden = false;
+  }
   const text = $("answer-text");
   text.textContent = a.answer;
   if (a.abstained) {
@@ -176,9 +221,11 @@ $("ask-form").addEventListener("submit", (event) => {
   const q = $("question").value.trim();
   if (q) ask(q).catch((err) => status("Error: " + err.message));
 });
+$("new-conversation").addEventListener("click", newConversation);
 $("show-details").addEventListener("change", (e) => { $("details").hidden = !e.target.checked; });
 $("close-source").addEventListener("click", () => {
   $("source-pane").hidden = true;
   document.querySelector("main").classList.remove("with-source");
 });
+showTurns();
 loadArticles();

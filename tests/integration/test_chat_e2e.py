@@ -31,7 +31,7 @@ def test_chat_in_a_terminal(built, tmp_path):
     child.expect(rf"six{ESC} \[1\]")
     child.expect(r"\[1\] 000_0d498ca450f5f7ad\.txt:\d+-\d+ \"")
     child.expect_exact(PROMPT)
-    # a follow-up is rewritten from the earlier question and retrieves the same article
+    # "there" is the place the earlier question named
     child.sendline("And who is the mayor there?")
     child.expect(r"searching: .*Kyiv")
     child.expect(rf"Klitschko{ESC} \[1\]")
@@ -45,6 +45,13 @@ def test_chat_in_a_terminal(built, tmp_path):
     child.expect_exact(PROMPT)
     child.sendline("Who is the governor of the Belgorod region?")
     child.expect(rf"Gladkov{ESC} \[1\]")
+    child.expect_exact(PROMPT)
+    # "he" is the person only the earlier answer names
+    child.sendline("What did he say had entered Russian territory?")
+    child.expect(r"searching: What did \S+ Gladkov say had entered Russian territory\?")
+    child.expect_exact(PROMPT)
+    child.sendline("/why")
+    child.expect(r"searched: What did \S+ Gladkov say")
     child.expect_exact(PROMPT)
     child.sendline("/quit")
     child.expect(pexpect.EOF)
@@ -95,7 +102,7 @@ def test_piped_chat_answers_each_line_and_keeps_the_conversation(built):
     answers = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(answers) == 3
     assert "six" in answers[0]["answer"].lower()
-    assert "Kinzhal" in answers[1]["search_question"]
+    assert "Kyiv" in answers[1]["search_question"]
     assert "Klitschko" in answers[1]["answer"]
     assert answers[2]["search_question"] == ""  # after /reset nothing to lean on
     plain = subprocess.run(

@@ -149,3 +149,32 @@ def test_page_asks_for_the_api_key_once(browser, built):
         assert browser.execute_script("return sessionStorage.getItem('qa-key')") == "page-key"
     finally:
         keyed.stop()
+
+
+def ask_in_tab(browser, question: str) -> None:
+    box = wait(browser, ec.element_to_be_clickable((By.ID, "question")), 30)
+    box.clear()
+    box.send_keys(question, Keys.ENTER)
+
+
+def test_a_follow_up_leans_on_the_tab_s_conversation_until_a_new_one(browser, site):
+    browser.get(site.url + "/")
+    wait(browser, ec.element_to_be_clickable((By.ID, "new-conversation")), 30).click()
+    ask_in_tab(browser, "Who is the governor of the Belgorod region?")
+    wait(browser, ec.element_to_be_clickable((By.CSS_SELECTOR, "#chips .chip")))
+    assert "Gladkov" in browser.find_element(By.ID, "answer-text").text
+    follow = "What did he say had entered Russian territory?"
+    ask_in_tab(browser, follow)
+    searched = wait(browser, ec.visibility_of_element_located((By.ID, "searched")))
+    assert "Gladkov" in searched.text and searched.text.startswith("↳ searching:")
+    turns = browser.find_elements(By.CSS_SELECTOR, "#turns li")
+    earlier = [t.text.split(" → ")[0] for t in turns]
+    assert earlier == ["Who is the governor of the Belgorod region?"]
+    browser.save_screenshot(str(SHOTS / "6-follow-up.png"))
+    browser.refresh()  # the conversation belongs to the tab: a reload keeps it
+    wait(browser, ec.element_to_be_clickable((By.ID, "new-conversation"))).click()
+    assert not browser.find_element(By.ID, "conversation").is_displayed()
+    ask_in_tab(browser, follow)
+    # the page was reloaded: the timings line is written once the answer has arrived
+    wait(browser, lambda b: b.find_element(By.ID, "timings").get_attribute("textContent"))
+    assert not browser.find_element(By.ID, "searched").is_displayed()

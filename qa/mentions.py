@@ -1,0 +1,149 @@
+"""English rules for follow-ups: names in a text, what a question asks for, its subject.
+
+General English only (question words, auxiliaries, prepositions, pronouns): no word of any
+article.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qa.cite import content_words
+from qa.read import capitalised_runs
+
+WH = {"what", "who", "whom", "whose", "which", "where", "when", "why", "how"}
+AUX = set("do does did is was are were has have had will would can could should may might must"
+          .split())  # fmt: skip
+PREPOSITIONS = set("in at on of for from to near by with about over during after before "
+                   "between against into inside outside around across under".split())  # fmt: skip
+DETERMINERS = {"the", "that", "this", "these", "those"}
+SAYING = set("say said says claim claimed think thought believe know knew report reported "
+             "announce announced add added tell told".split())  # fmt: skip
+PERSON = {"he", "him", "his", "she", "her", "hers", "himself", "herself"}
+THING = {"it", "its", "itself"}
+GROUP = {"they", "them", "their", "theirs", "themselves"}
+POSSESSIVE = {"its", "his", "her", "their"}
+CONNECTIVE = re.compile(r"^\s*(?:and|but|so|also|then|ok|okay)\b[\s,]*", re.IGNORECASE)
+ABOUT = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?(?:what|how)\s+about\s+(?P<rest>.+?)[\s?.!]*$",
+                   re.IGNORECASE)  # fmt: skip
+NAME = r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*"
+AFTER_AUX = re.compile(rf"\b(?:{'|'.join(AUX)})\s+((?:the\s+)?{NAME})")
+BEFORE_SAYING = re.compile(rf"({NAME})\s+(?:{'|'.join(SAYING)})\b")
+PREPOSITION = rf"\b(?:{'|'.join(PREPOSITIONS)})\s+(?:the\s+)?"
+LOCATIVE = re.compile(rf"\b(?:in|at|near|from|to|into|over|across|around)\s+((?:the\s+)?{NAME})")
+TOKEN = re.compile(r"[\w’'-]+")
+
+
+def names(text: str) -> list[str]:
+    """Runs of capitalised words that are names, not a capitalised question or pronoun word."""
+    out = []
+    for _, run in capitalised_runs(text):
+        first = run.split()[0].lower()
+        if first in WH | AUX | PERSON | THING | GROUP | DETERMINERS | PREPOSITIONS:
+            run = " ".join(run.split()[1:])
+        for part in run.split(" and "):  # "Melitopol and Berdyansk" are two
+            if part and part not in out:
+                out.append(part)
+    return out
+
+
+def asked_for(question: str) -> str:
+    """'person', 'place', the noun of 'what missile', 'thing' (bare what/which), or ''."""
+    words = [w.lower() for w in TOKEN.findall(question)]
+    if words and words[0] in PREPOSITIONS:  # "Near which village ...?"
+        words = words[1:]
+    if not words:
+        return ""
+    head = words[0]
+    if head in ("who", "whom", "whose"):
+        return "person"
+    if head == "where":
+        return "place"
+    if head in ("what", "which") and len(words) > 1:
+        return "thing" if words[1] in AUX else words[1]
+    return ""
+
+
+def name_like(text: str) -> bool:
+    """Two or more capitalised words and nothing else: a person's name, most often."""
+    tokens = text.split()
+    return len(tokens) >= 2 and all(t[0].isupper() for t in tokens)
+
+
+def subject(question: str) -> str:
+    """The name right after the auxiliary ('did Putin present') or before a verb of saying."""
+    m = AFTER_AUX.search(question)
+    if m:
+        return m.group(1)
+    m = BEFORE_SAYING.search(question)
+    return m.group(1) if m and m.start() > 0 else ""
+
+
+def possessive(name: str) -> str:
+    """'Wagner' -> "Wagner's"; 'Gladkov' keeps the same rule, 'Reuters' -> "Reuters'"."""
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
+def fragment(text: str) -> bool:
+    """No question word or auxiliary: 'in Kharkiv', 'the zoo'."""
+    words = [w.lower() for w in TOKEN.findall(text)]
+    return 0 < len(words) <= 6 and not (set(words) & (WH | AUX))
+
+
+def sluice(text: str) -> bool:
+    """A question word with no clause of its own: 'In which region?', 'Why?', 'How many?'."""
+    words = [w.lower() for w in TOKEN.findall(text)]
+    if words and words[0] in PREPOSITIONS:
+        words = words[1:]
+    if not words or words[0] not in WH or set(words) & AUX:
+        return False
+    if words[0] == "how" and len(words) > 1 and words[1] in ("many", "much"):
+        return len(words) <= 5  # "how many other missiles?"
+    return len(words) <= 2 and not words[-1].endswith("ed")  # not "what happened?"
+
+
+def asks_for_noun(question: str, stem: str) -> bool:
+    """'Which mercenary group ...' asks for a group: a noun within three words of which/what."""
+    words = [w.lower() for w in TOKEN.findall(question)]
+    if not words or words[0] not in ("what", "which"):
+        return False
+    for word in words[1:4]:
+        if word in AUX:
+            return False
+        owner = re.sub(r"['’]s$", "", word)
+        if word.rstrip("s") == stem or owner == stem:
+            return True
+        if owner != word:
+            return False  # "which group's chief" asks for a group, not a chief
+    return False
+
+
+def name_near(line: str, stem: str) -> str:
+    """The name within three words of a noun in a line ('governor Vyacheslav Gladkov')."""
+    tokens = list(TOKEN.finditer(line))
+    spots = [i for i, t in enumerate(tokens) if t.group().lower().rstrip("s") == stem]
+    for i in spots:
+        for j in [*range(i + 1, min(i + 4, len(tokens))), *range(i - 1, max(i - 4, -1), -1)]:
+            lo, hi = sorted((i, j))
+            if re.search(r"[^\w\s’']", line[tokens[lo].end() : tokens[hi].start()]):
+                break  # a comma or a stop between them: another clause
+            word = tokens[j].group()
+            if word[0].isupper() and word.lower() not in WH | AUX | DETERMINERS | PREPOSITIONS:
+                for _, run in capitalised_runs(line):
+                    if word in run.split():
+                        return run
+    return ""
+
+
+def with_topic(question: str, previous: str) -> str:
+    """The question with the names of the previous one it does not repeat."""
+    asked = content_words(question)
+    topic = [n for n in names(previous) if not content_words(n) <= asked]
+    if not topic:
+        return question
+    return f"{question.rstrip('?.! ')} ({', '.join(topic)})?"
+
+
+def capital(text: str) -> str:
+    """First letter upper case."""
+    return text[:1].upper() + text[1:] if text else text

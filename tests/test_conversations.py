@@ -1,0 +1,112 @@
+"""Conversation scoring with a fake ask: the last turn is resolved, scored, compared standalone."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from qa.answer import ABSTAIN_TEXT, Answer, Timings
+from qa.cite import Citation
+from qa.conversations import brief, evaluate_conversations, load_conversations, markdown
+from qa.errors import InputError
+
+DOC = "f.txt"
+LINES = ["Deputy Defense Minister Hanna Maliar reported on July 3.",
+         "Maliar said 40 square kilometres were liberated."]  # fmt: skip
+
+
+class FakeAsk:
+    """Answers from a script keyed by the searched question; records what was searched."""
+
+    def __init__(self, script: dict[str, tuple[str, int]]) -> None:
+        self.script = script
+        self.searched: list[str] = []
+
+    def __call__(self, question: str, search_question: str | None = None) -> Answer:
+        query = search_question or question
+        self.searched.append(query)
+        text, line = self.script.get(query, ("", 0))
+        cite = Citation(file=DOC, start_line=line, end_line=line, quote=LINES[line - 1])
+        cites = [cite] if text else []
+        return Answer(question=question, answer=text or ABSTAIN_TEXT, abstained=not text,
+                      citations=cites, retrieved=[], timings_ms=Timings(), model="fake",
+                      search_question=query if query != question else "")  # fmt: skip
+
+
+def item(**kw) -> dict:
+    base = {"id": "c1", "kind": "answer_entity",
+            "turns": ["Who is the deputy defence minister?", "How much did she say was liberated?"],
+            "turn_answers": [["Hanna Maliar"], ["40 square kilometres"]],
+            "standalone": "How much did Hanna Maliar say was liberated?",
+            "answers": ["40 square kilometres"], "evidence": [f"{DOC}:2"],
+            "answerable": True}  # fmt: skip
+    return base | kw
+
+
+def write(tmp_path: Path, rows: list[dict]) -> Path:
+    path = tmp_path / "conv.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    return path
+
+
+def test_last_turn_is_resolved_scored_and_compared(tmp_path):
+    (tmp_path / DOC).write_text("\n".join(LINES) + "\n")
+    items = load_conversations(write(tmp_path, [item(), item(id="c2", kind="unanswerable",
+        answerable=False, answers=[], evidence=[],
+        turns=["Who is the deputy defence minister?", "What did she say Russia lost?"],
+        standalone="What did Hanna Maliar say Russia lost?")]))  # fmt: skip
+    ask = FakeAsk({
+        "Who is the deputy defence minister?": ("Hanna Maliar", 1),
+        "How much did Hanna Maliar say was liberated?": ("40 square kilometres", 2),
+    })  # fmt: skip
+    report = evaluate_conversations(ask, items, tmp_path)
+    assert "How much did Hanna Maliar say was liberated?" in ask.searched
+    assert report["overall"]["accuracy"] == 1.0
+    assert report["standalone"]["accuracy"] == 1.0
+    assert report["overall"]["citation_recall"] == 1.0
+    assert report["overall"]["abstention_accuracy"] == 1.0  # c2's last turn has no scripted answer
+    row = report["conversations"][0]
+    assert row["searched"] == "How much did Hanna Maliar say was liberated?"
+    assert row["earlier"] == ["Hanna Maliar"]
+    assert set(report["by_kind"]) == {"answer_entity", "unanswerable"}
+    table = markdown(report, "seeds")
+    assert "| overall | 2 | 1.0 · 1.0 |" in table and "How much did Hanna Maliar say" in table
+    assert brief(report).splitlines()[0] == "accuracy: last turn 1.0 · standalone 1.0"
+
+
+def test_an_abstained_first_turn_leaves_the_follow_up_unresolved(tmp_path):
+    (tmp_path / DOC).write_text("\n".join(LINES) + "\n")
+    ask = FakeAsk({"How much did Hanna Maliar say was liberated?": ("40 square kilometres", 2)})
+    report = evaluate_conversations(ask, load_conversations(write(tmp_path, [item()])), tmp_path)
+    assert report["overall"]["accuracy"] == 0.0
+    assert report["overall"]["wrongful_abstention"] == 1.0
+    assert report["standalone"]["accuracy"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        (item(turns=["only one"]), "turns"),
+        (item(turns=["a", " "]), "a turn is empty"),
+        (item(turn_answers=[["x"]]), "one list per turn"),
+        (item(evidence=["f.txt"]), "not file:line"),
+        (item(answers=[]), "needs answers"),
+        (item(standalone=""), "standalone"),
+    ],
+)
+def test_loader_names_the_bad_line(tmp_path, row, message):
+    with pytest.raises(InputError, match=rf"conv.jsonl:2: .*{message}"):
+        load_conversations(write(tmp_path, [item(id="ok"), row]))
+
+
+def test_loader_rejects_duplicates_and_empty_files(tmp_path):
+    with pytest.raises(InputError, match="duplicate id"):
+        load_conversations(write(tmp_path, [item(), item()]))
+    with pytest.raises(InputError, match="no conversations"):
+        load_conversations(write(tmp_path, []))
+
+
+def test_the_gold_conversation_files_load():
+    gold = Path(__file__).parent / "gold" / "conversations"
+    for name in ("seeds", "council", "transfer"):
+        assert len(load_conversations(gold / f"{name}.jsonl")) >= 10
