@@ -402,7 +402,7 @@ def eval_(
     from rich.progress import Progress
 
     from qa import suite
-    from qa.evaluate import OFF, load_gold
+    from qa.evaluate import OFF
     from qa.evaluate import calibrate as run_calibration
 
     settings = make_settings(
@@ -426,15 +426,18 @@ def eval_(
     else:
         if not gold.is_file():
             raise InputError(f"gold file {str(gold)!r} does not exist")
-        chosen = [suite.QuestionSet(gold.stem, gold, docs or settings.docs, frozen=False)]
+        conv = suite.is_conversation_file(gold)
+        chosen = [suite.QuestionSet(gold.stem, gold, docs or settings.docs, False, conv)]
+        if conv and calibrate:
+            raise InputError("--calibrate takes a file of questions, not conversations")
     for qs in chosen:  # every file read before any model loads: a typo fails at once
-        load_gold(qs.gold)
+        suite.load(qs)
         if not qs.docs.is_dir():
             raise InputError(f"articles folder {str(qs.docs)!r} does not exist")
     if calibrate:
         settings = settings.model_copy(update=OFF)
     pipeline = load_pipeline(settings.for_docs(chosen[0].docs))
-    total = sum(len(load_gold(qs.gold)) for qs in chosen)
+    total = sum(len(suite.load(qs)) for qs in chosen)
     with Progress(console=_console(err=True), disable=not sys.stderr.isatty()) as bar:
         task = bar.add_task("asking", total=total)
         reports = suite.run(pipeline, chosen, note, on_row=lambda _: bar.advance(task))
@@ -448,7 +451,7 @@ def eval_(
         limit = 0.1 if max_wrongful_abstention is None else max_wrongful_abstention
         report["calibration"] = calibration = run_calibration(report["questions"], limit)
         print_calibration(calibration, limit)
-    elif all_sets:
+    elif all_sets or chosen[0].conversations:
         print_suite(reports, pipeline)
     else:
         print_report(report)
@@ -459,7 +462,7 @@ def eval_(
     title = f"qa eval ({pipeline.generator.name}, reader {pipeline.reader_mode})"
     if md:
         text = suite.markdown(reports, title)
-        if not all_sets:
+        if not all_sets and not chosen[0].conversations:
             from qa.evaluate import markdown
 
             text = markdown(report, f"qa eval {gold.name} ({pipeline.generator.name})") + text

@@ -38,6 +38,7 @@ class QuestionSet:
     gold: Path
     docs: Path
     frozen: bool  # measured only, never tuned on
+    conversations: bool = False  # turns to play; the last one is scored
 
     @property
     def role(self) -> str:
@@ -52,8 +53,29 @@ def discover(gold_dir: Path, corpora_dir: Path, seeds: Path) -> list[QuestionSet
         corpus = corpora_dir / gold.stem
         docs = corpus if corpus.is_dir() else seeds
         sets.append(QuestionSet(gold.stem, gold, docs, frozen=not gold.stem.startswith("dev")))
-    # tuning sets first, then the frozen seed splits, then other corpora
-    return sorted(sets, key=lambda s: (s.frozen, s.docs != seeds, s.name))
+    # conversations over a corpus: gold_dir/conversations/NAME.jsonl ("seeds" means the seeds)
+    for gold in sorted((gold_dir / "conversations").glob("*.jsonl")):
+        corpus = corpora_dir / gold.stem
+        docs = corpus if corpus.is_dir() else seeds
+        sets.append(QuestionSet(f"{gold.stem}-conv", gold, docs, True, conversations=True))
+    # tuning sets first, then the frozen seed splits, then other corpora, then conversations
+    return sorted(sets, key=lambda s: (s.frozen, s.conversations, s.docs != seeds, s.name))
+
+
+def is_conversation_file(path: Path) -> bool:
+    """A gold file whose first question has turns."""
+    try:
+        first = next(ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip())
+        return '"turns"' in first
+    except (OSError, UnicodeDecodeError, StopIteration):
+        return False
+
+
+def load(qs: QuestionSet) -> list:
+    """The set's questions or conversations, validated (InputError naming a bad line)."""
+    from qa.conversations import load_conversations
+
+    return load_conversations(qs.gold) if qs.conversations else load_gold(qs.gold)
 
 
 def run(
@@ -66,12 +88,18 @@ def run(
     by_docs: dict[Path, Pipeline] = {}
     reports = {}
     for qs in sets:
-        items = load_gold(qs.gold)
+        items = load(qs)
         key = qs.docs.resolve()
         if key not in by_docs:
             by_docs[key] = pipeline.for_docs(qs.docs, on_build)
         corpus = by_docs[key]
-        report = evaluate(corpus.ask, items, qs.docs, on_row=on_row)
+        if qs.conversations:
+            from qa.conversations import evaluate_conversations
+
+            report = evaluate_conversations(corpus.ask, items, qs.docs, on_row=on_row)
+            report["questions"] = report["conversations"]
+        else:
+            report = evaluate(corpus.ask, items, qs.docs, on_row=on_row)
         report.update(
             gold=str(qs.gold),
             docs=str(qs.docs),
@@ -81,6 +109,11 @@ def run(
             risk_coverage=risk_coverage(report["questions"]),
         )
         reports[qs.name] = report
+        if qs.conversations:  # the same last questions asked standalone, for comparison
+            reports[f"{qs.name} standalone"] = {
+                "overall": report["standalone"], "role": qs.role, "risk_coverage": [],
+                "questions": [], "docs": str(qs.docs), "gold": str(qs.gold),
+            }  # fmt: skip
     return reports
 
 

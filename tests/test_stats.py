@@ -46,3 +46,19 @@ def test_discover_pairs_each_gold_file_with_its_corpus(tmp_path):
 def test_a_cell_shows_the_interval():
     assert cell({"accuracy": 0.5, "accuracy_ci": (0.3, 0.7)}, "accuracy") == "0.50 (0.30–0.70)"
     assert cell({"accuracy": None}, "accuracy") == "—"
+
+
+def test_conversation_files_are_their_own_sets(tmp_path):
+    from qa.suite import is_conversation_file
+
+    gold, seeds = tmp_path / "gold", tmp_path / "seeds"
+    (gold / "conversations").mkdir(parents=True)
+    seeds.mkdir()
+    (gold / "dev.jsonl").write_text('{"id": "a", "question": "q"}\n')
+    (gold / "conversations" / "seeds.jsonl").write_text('{"id": "c", "turns": ["a", "b"]}\n')
+    sets = discover(gold, tmp_path / "corpora", seeds)
+    assert [(s.name, s.conversations, s.docs) for s in sets] == [
+        ("dev", False, seeds), ("seeds-conv", True, seeds),
+    ]  # fmt: skip
+    assert is_conversation_file(gold / "conversations" / "seeds.jsonl")
+    assert not is_conversation_file(gold / "dev.jsonl")
