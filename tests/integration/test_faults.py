@@ -198,3 +198,41 @@ def test_malformed_chat_content_and_chunked_over_limit_body_on_a_real_server(ser
     headers = {"content-type": "application/json"}
     r = httpx.post(f"{server.url}/ask", content=chunks, headers=headers, timeout=30)
     assert r.status_code == 413 and r.json()["error"]
+
+
+@pytest.fixture
+def held_server(built):
+    """Every question goes to the model, which then holds it 10 s per token; nobody may wait."""
+    env = {**built, "QA_MAX_QUEUE": "0", "QA_TOKEN_DELAY_MS": "10000", "QA_READER": "model"}
+    s = Server(env)
+    yield s
+    s.stop()
+
+
+def wait_for_the_model(url: str, seconds: float) -> list[int]:
+    """Streamed probes until one gets the model (200 and a token; it leaves at once, which
+    stops it) or the time is up; the statuses seen."""
+    statuses, started = [], time.monotonic()
+    while time.monotonic() - started < seconds:
+        status, _, event = first_event(url)
+        statuses.append(status)
+        if status == 200:
+            assert event == "event: token"
+            break
+        time.sleep(0.25)
+    return statuses
+
+
+def test_client_that_gives_up_on_a_plain_ask_frees_the_model(held_server):
+    """Defect 8: the model is held 10 s after each token unless the request is cancelled; a
+    client giving up after 1.5 s must free it for the next request within 5 s."""
+    url = f"{held_server.url}/ask"
+    warm = wait_for_the_model(url, 30)  # the first question also embeds the lines it reads
+    assert warm[-1] == 200, warm
+    assert wait_for_the_model(url, 5)[-1] == 200  # a dropped stream freed it
+    with pytest.raises(httpx.TimeoutException):
+        httpx.post(url, json={"question": KINZHAL_Q}, timeout=1.5)
+    gave_up = time.monotonic()
+    statuses = wait_for_the_model(url, 5)
+    assert statuses[-1] == 200, statuses
+    print(f"model free {time.monotonic() - gave_up:.1f}s after the client left; {statuses}")
