@@ -34,6 +34,7 @@ async function ask(question) {
   $("answer-text").textContent = "";
   $("chips").replaceChildren();
   $("abstain-reason").hidden = true;
+  $("stale-note").hidden = true;
   $("closest").hidden = true;
   status("Thinking…");
   const response = await api("/ask", {
@@ -81,6 +82,7 @@ function handleEvent(block) {
 function showAnswer(a) {
   const text = $("answer-text");
   text.textContent = a.answer;
+  $("stale-note").hidden = !a.stale;
   if (a.abstained) {
     $("answer").classList.add("abstained");
     $("abstain-reason").textContent = "Why: " + a.abstain_reason + ".";

@@ -236,3 +236,27 @@ def test_client_that_gives_up_on_a_plain_ask_frees_the_model(held_server):
     statuses = wait_for_the_model(url, 5)
     assert statuses[-1] == 200, statuses
     print(f"model free {time.monotonic() - gave_up:.1f}s after the client left; {statuses}")
+
+
+def test_articles_edited_and_deleted_under_a_running_server(tmp_path):
+    """Defect 1 under `qa serve`: answers flag the change and never quote what is gone."""
+    env = {"QA_DOCS": str(copy_seeds(tmp_path / "docs")), "QA_INDEX_DIR": str(tmp_path / "ix")}
+    s = Server(env)
+    try:
+
+        def ask() -> dict:
+            r = httpx.post(f"{s.url}/ask", json={"question": KINZHAL_Q}, timeout=60)
+            assert r.status_code == 200, r.text
+            return r.json()
+
+        assert not ask()["stale"]
+        path = Path(env["QA_DOCS"]) / KINZHAL
+        path.write_text("".join(path.read_text().splitlines(keepends=True)[3:]))
+        answer = ask()
+        assert answer["stale"] and all(c["quote"] in on_disk(env, c) for c in answer["citations"])
+        path.unlink()
+        answer = ask()
+        assert answer["stale"] and not any(c["file"] == KINZHAL for c in answer["citations"])
+        assert httpx.get(f"{s.url}/health").status_code == 200
+    finally:
+        s.stop()
