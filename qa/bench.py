@@ -81,13 +81,14 @@ def question_bench(pipeline: Pipeline, questions: list[str]) -> dict:
         })  # fmt: skip
     # the model path for every question, then the same prompts through llama.cpp directly; both
     # passes see the same cache state (system prefix cached, the question's lines not)
-    forced = pipeline.settings.model_copy(update={"reader": "choice"})
+    mode = "model" if pipeline.reader_mode == "model" else "choice"
+    forced = pipeline.settings.model_copy(update={"reader": mode})
     chooser = Pipeline(forced, pipeline.store, pipeline.embedder, pipeline.generator)
     llm = getattr(pipeline.generator, "llm", None)
     ours = []
     for question in questions:
         answer, ms = _timed(chooser.ask, question)
-        lines = chooser.reader.rank_lines(question, answer.retrieved[: forced.top_k])
+        lines = chooser.lines.rank_lines(question, answer.retrieved[: forced.top_k])
         ours.append((answer, ms, chooser.messages(question, lines)))
     model_rows = []
     for answer, ms, messages in ours:

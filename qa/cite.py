@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from pydantic import BaseModel, Field
 
 from qa.store import Store
+from qa.text import STOPWORDS, content_words, sentences, words  # noqa: F401 (re-exported)
 
-WORD = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
-STOPWORDS = frozenset(
-    """a an the of in on at to for from by with and or but not no is are was were be been being
-    has have had do does did it its this that these those there their they them he she his her
-    as into about after before over under than then so such which who whom whose what when where
-    why how will would can could should may might must shall also any all some more most other
-    said says say according i we you our us your my me one just very up down out off many much
-    """.split()
-)
-NUMBERS = {
-    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20",
-    "forty": "40", "first": "1st", "second": "2nd", "third": "3rd", "eighth": "8th",
-}  # fmt: skip
+LONG_LINE = 300  # characters: a longer line is quoted by its sentence
 
 
 class Citation(BaseModel):
@@ -30,23 +16,14 @@ class Citation(BaseModel):
     file: str = Field(description="Path relative to the corpus root.")
     start_line: int = Field(description="First cited line, 1-based.")
     end_line: int = Field(description="Last cited line, 1-based, inclusive.")
-    quote: str = Field(description="Exactly the text of lines start_line..end_line of file.")
-
-
-def words(text: str) -> list[str]:
-    """Lower-cased word and number tokens, number words mapped to digits."""
-    out = []
-    for token in WORD.findall(text.lower()):
-        token = token.replace("’", "'")
-        if token.endswith("'s"):
-            token = token[:-2]
-        out.append(NUMBERS.get(token, token))
-    return out
-
-
-def content_words(text: str) -> set[str]:
-    """Words that carry meaning: no stopwords."""
-    return {w for w in words(text) if w not in STOPWORDS}
+    quote: str = Field(
+        description="Exactly the text of lines start_line..end_line of file, or, when a line is "
+        "long, the sentence(s) of it that hold the answer."
+    )
+    start_char: int | None = Field(
+        None, description="Where the quote starts in line start_line (0-based), if it is a part."
+    )
+    end_char: int | None = Field(None, description="Where the quote ends in that line (exclusive).")
 
 
 def support(answer: str, question: str, line: str) -> float:
@@ -76,14 +53,47 @@ def cite(
             best, best_score = (file, number), score
     if best is None:
         return []
-    return [line_citation(store, *best)]
+    return [line_citation(store, *best, answer=answer)]
 
 
-def line_citation(store: Store, file: str, number: int) -> Citation:
-    """A one-line citation quoted from the stored corpus."""
+def line_citation(
+    store: Store, file: str, number: int, answer: str = "", at: int | None = None
+) -> Citation:
+    """A one-line citation quoted from the stored corpus; a line longer than LONG_LINE is quoted
+    by the sentence holding the answer (at offset `at`, else the first that contains it)."""
+    text = store.lines(file, number, number)
+    part = focus(text, answer, at) if len(text) > LONG_LINE else None
+    if part is None:
+        return Citation(file=file, start_line=number, end_line=number, quote=text)
+    a, b = part
     return Citation(
-        file=file, start_line=number, end_line=number, quote=store.lines(file, number, number)
+        file=file, start_line=number, end_line=number, quote=text[a:b], start_char=a, end_char=b
     )
+
+
+def focus(text: str, answer: str, at: int | None = None) -> tuple[int, int] | None:
+    """The sentence of text at offset `at`, or the first holding the answer; None if neither."""
+    spans = sentences(text)
+    if at is not None:
+        return next(((a, b) for a, b in spans if a <= at < b), None)
+    wanted = normalize_space(answer).lower()
+    if not wanted:
+        return None
+    return next(((a, b) for a, b in spans if wanted in normalize_space(text[a:b]).lower()), None)
+
+
+def normalize_space(text: str) -> str:
+    """Single spaces, curly apostrophes straightened."""
+    return " ".join(text.replace("’", "'").split())
+
+
+def answer_line(answer: str, lines: list[tuple[str, int, str]]) -> tuple[str, int] | None:
+    """The first of `lines` (best first) whose text holds the answer word for word."""
+    wanted = normalize_space(answer).lower()
+    for file, number, text in lines:
+        if wanted and wanted in normalize_space(text).lower():
+            return file, number
+    return None
 
 
 def verify(citation: Citation, store: Store) -> bool:

@@ -439,6 +439,11 @@ def eval_(
         task = bar.add_task("asking", total=total)
         reports = suite.run(pipeline, chosen, note, on_row=lambda _: bar.advance(task))
     report = reports[chosen[0].name] if not all_sets else {"sets": reports}
+    if all_sets and not sets and pipeline.generator.name.endswith(".gguf"):  # what auto reads
+        from qa.models import record
+
+        rows = [q for r in reports.values() for q in r["questions"]]
+        record(settings.models_dir, pipeline.generator.name, pipeline.reader_mode, rows)
     if calibrate:
         limit = 0.1 if max_wrongful_abstention is None else max_wrongful_abstention
         report["calibration"] = calibration = run_calibration(report["questions"], limit)
@@ -507,7 +512,7 @@ def print_suite(reports: dict[str, dict], pipeline) -> None:
     from qa.suite import COLUMNS, table_rows
 
     title = f"qa eval --all ({pipeline.generator.name}, reader {pipeline.reader_mode})"
-    table = Table(title=title, caption="[lo, hi]: 95% bootstrap interval")
+    table = Table(title=title, caption="(lo–hi): 95% bootstrap interval over the questions")
     table.add_column("set", no_wrap=True)
     table.add_column("role")
     for _, heading in COLUMNS:

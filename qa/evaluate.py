@@ -16,6 +16,7 @@ from qa.answer import Answer
 from qa.cite import Citation
 from qa.corpus import read_document
 from qa.errors import InputError
+from qa.policy import OFF, SIGNALS  # noqa: F401 (calibrate's settings)
 from qa.stats import answer_precision, interval
 
 MAX_ANSWER_WORDS = 20
@@ -239,11 +240,6 @@ def evaluate(
         "by_kind": {k: summarize([r for r in rows if r["kind"] == k]) for k in kinds},
         "questions": rows,
     }
-
-
-# each signal: the setting that holds its threshold (abstain when the signal is below it)
-SIGNALS = {"evidence": "min_score", "fit": "min_fit", "coverage": "min_coverage"}
-OFF = {"min_score": -1.0, "min_fit": -1.0, "min_coverage": 0.0}  # settings that never abstain
 
 
 def decide(rows: list[dict], thresholds: dict[str, float]) -> dict:

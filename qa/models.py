@@ -95,13 +95,51 @@ def path_of(name: str, models_dir: Path) -> Path:
     return models_dir / spec(name).file
 
 
-def reader_for(model_file: str) -> str:
-    """The reader `auto` uses for a GGUF file: its entry's measured choice, else spans (a model
-    of unknown ability gets the rules, which never let it invent an answer)."""
+CAPABILITIES = "capabilities.json"
+
+
+def reader_for(model_file: str, models_dir: Path | None = None) -> str:
+    """The reader `auto` uses for a GGUF file: the one `qa eval` measured best for it on this
+    machine (most questions decided right: answered correctly or declined), else the table's
+    choice, else spans (a model of unknown ability gets the rules, which never let it invent)."""
+    measured = capabilities(models_dir).get(Path(model_file).name, {}) if models_dir else {}
+    if measured:
+        return max(measured, key=lambda reader: measured[reader]["decisions_right"])
     for m in MODELS.values():
         if m.file == Path(model_file).name:
             return m.reader
     return "spans"
+
+
+def capabilities(models_dir: Path) -> dict:
+    """What `qa eval` measured: {model file: {reader: figures}}."""
+    try:
+        return json.loads((models_dir / CAPABILITIES).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def record(models_dir: Path, model_file: str, reader: str, rows: list[dict]) -> dict:
+    """Add one eval's figures for a model and reader to the capability table (pooled over every
+    question of the run); the table `auto` reads."""
+    answerable = [r for r in rows if r["answerable"]]
+    figures = {
+        "questions": len(rows),
+        "accuracy": round(sum(r["correct"] for r in answerable) / max(len(answerable), 1), 3),
+        "decisions_right": round(
+            sum(r["correct"] if r["answerable"] else r["abstained"] for r in rows)
+            / max(len(rows), 1),
+            3,
+        ),
+        "measured": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    table = capabilities(models_dir)
+    table.setdefault(Path(model_file).name, {})[reader] = figures
+    models_dir.mkdir(parents=True, exist_ok=True)
+    tmp = models_dir / f".{CAPABILITIES}.tmp"
+    tmp.write_text(json.dumps(table, indent=2) + "\n")
+    tmp.replace(models_dir / CAPABILITIES)
+    return figures
 
 
 def status(models_dir: Path, bundled_path: str) -> list[dict]:

@@ -6,27 +6,27 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from qa.answer import ABSTAIN_TEXT, Answer, Timings
-from qa.cite import cite, content_words, line_citation
+from qa.cite import LONG_LINE, answer_line, cite, line_citation
 from qa.drift import freshen
 from qa.embed import Embedder, SentenceTransformerEmbedder
 from qa.errors import IndexMissingError, IndexStaleError, InputError
 from qa.generate import (
-    GenerationStats,
     Generator,
     LlamaGenerator,
     RemoteGenerator,
     SlowGenerator,
 )
 from qa.integrity import validate
+from qa.policy import Policy
 from qa.prompt import load_prompts
-from qa.read import Line, Reader, answer_type, best_spans
+from qa.read import ChoiceReader, Line, LineRanker, ModelReader, Reader, Reading, SpanReader, Token
 from qa.retrieve import Passage, Retriever
 from qa.settings import Settings
 from qa.store import BuildReport, Progress, Store, build_index, load_store
+from qa.text import content_words, sentences
 
 log = logging.getLogger(__name__)
 
@@ -35,17 +35,6 @@ NOT_STATED = re.compile(
     r"|none|n/?a|no answer|no information|nothing|the (lines|articles|passages) do not)",
     re.IGNORECASE,
 )
-
-
-# how an abstention names what the best lines lacked
-KIND_WORDS = {"proper": "name of the kind asked for", "often": "frequency", "meaning": "gloss"}
-
-
-@dataclass
-class Token:
-    """A piece of the model's reply, as it is written."""
-
-    text: str
 
 
 COPULA = re.compile(r"\b(?:is|was|are|were|of|as|by|in|to)\s+", re.IGNORECASE)
@@ -61,6 +50,18 @@ def drop_echo(text: str, question: str) -> str:
         if head_words and head_words <= asked and content_words(tail) - asked:
             best = tail.strip()  # the longest echoed head wins
     return best
+
+
+def excerpt(text: str, question: str, most: int = 2) -> str:
+    """A line as the model reads it: a long one cut to its `most` sentences that share the most
+    words with the question, in their order, joined by an ellipsis."""
+    text = text.strip()
+    if len(text) <= 2 * LONG_LINE:
+        return text
+    asked = content_words(question)
+    spans = sentences(text)
+    ranked = sorted(spans, key=lambda ab: -len(asked & content_words(text[ab[0] : ab[1]])))
+    return " … ".join(text[a:b] for a, b in sorted(ranked[:most]))
 
 
 def clean(raw: str, question: str = "") -> str:
@@ -87,8 +88,31 @@ class Pipeline:
         self.generator = generator
         self.prompts = load_prompts(settings.prompts_dir)
         self.retriever = Retriever(store, embedder, settings.hybrid)
-        self.reader = Reader(store, embedder)
+        self.lines = LineRanker(store, embedder)
         self.reader_mode = settings.reader_mode()
+
+    @property
+    def generator(self) -> Generator:
+        """The model the readers write with."""
+        return self._generator
+
+    @generator.setter
+    def generator(self, generator: Generator) -> None:
+        self._generator = generator
+        if hasattr(self, "_reader_mode"):
+            self.reader = make_reader(self)  # the readers write with the new one
+
+    @property
+    def reader_mode(self) -> str:
+        """spans, model or choice: who reads the answer out of the lines."""
+        return self._reader_mode
+
+    @reader_mode.setter
+    def reader_mode(self, mode: str) -> None:
+        self._reader_mode = mode
+        # lines the model reads: a reader model sees more than the rules' fallback does
+        self.shown = self.settings.model_lines if mode == "model" else self.settings.context_lines
+        self.reader = make_reader(self)
 
     @classmethod
     def from_settings(
@@ -103,6 +127,11 @@ class Pipeline:
         embedder = SentenceTransformerEmbedder(settings.embedder_path(), settings.threads)
         store = open_store(settings, embedder, on_build, progress)
         return cls(settings, store, embedder, make_generator(settings))
+
+    @property
+    def policy(self) -> Policy:
+        """The abstention policy of the current settings."""
+        return Policy.from_settings(self.settings)
 
     def for_docs(self, docs: Path, on_build: Callable[[str], None] | None = None) -> Pipeline:
         """A pipeline over another folder of articles with its own index (built if needed),
@@ -165,15 +194,12 @@ class Pipeline:
             search_question=query if query != question else "",
         )
         # the rewrite helps find passages; the question's own words pick the line and the answer
-        lines = self.reader.rank_lines(question, passages, vector)
+        lines = self.lines.rank_lines(question, passages, vector)
         if lines:
             result.signals["evidence"] = round(lines[0].dense, 4)
-        unknown = self.reader.unknown_names(question) if self.settings.unknown_names else []
-        if not lines or lines[0].dense < self.settings.min_score:
-            result.abstain_reason = "no passage is close enough to the question"
-        elif unknown:
-            result.abstain_reason = f"the articles never mention {', '.join(unknown)}"
-        else:
+        unknown = self.lines.unknown_names(question) if self.policy.unknown_names else []
+        result.abstain_reason = self.policy.before_reading(result.signals, unknown)
+        if not result.abstain_reason:
             yield from self._read(result, question, lines, should_stop)
         freshen(result, self.settings.docs, self.store.manifest)  # never cite a changed line
         result.timings_ms.total = round((time.perf_counter() - started) * 1000, 1)
@@ -184,14 +210,12 @@ class Pipeline:
         new = content_words(text) - content_words(question)
         if not new:
             return True
-        best = max(
-            len(new & content_words(ln.text)) for ln in lines[: self.settings.context_lines + 1]
-        )
+        best = max(len(new & content_words(ln.text)) for ln in lines[: self.shown + 1])
         return best / len(new) >= self.settings.min_support
 
     def messages(self, question: str, lines: list[Line]) -> list[dict]:
         """The chat the model sees: the fixed system prompt (llama.cpp caches it), then lines."""
-        context = "\n".join(ln.text.strip() for ln in lines[: self.settings.context_lines])
+        context = "\n".join(excerpt(ln.text, question) for ln in lines[: self.shown])
         user = self.prompts["answer"].render(passages=context, question=question)
         return [
             {"role": "system", "content": self.prompts["system"].render()},
@@ -205,44 +229,25 @@ class Pipeline:
         lines: list[Line],
         should_stop: Callable[[], bool] | None,
     ) -> Iterator[Token]:
-        """Find the answer in the best lines; fill in result (answer, citations or abstention)."""
-        kind = answer_type(question)
-        mode = self.reader_mode
-        spans = (
-            best_spans(kind, question, lines, self.reader.rarity, fit=self.reader.fit)
-            if mode != "model"
-            else []
-        )
-        choices = list(dict.fromkeys(s.text for s in spans))[: self.settings.max_choices]
+        """Let the reader find the answer in the best lines; fill in result (answer and citations,
+        or the abstention and its reason)."""
         gen_start = time.perf_counter()
-        if mode != "model" and not choices and kind != "other":  # no number for "how many"
-            result.abstain_reason = f"the best lines hold no {KIND_WORDS.get(kind, kind)}"
+        reading = Reading()
+        for event in self.reader.read(question, lines, should_stop):
+            if isinstance(event, Reading):
+                reading = event
+            else:
+                yield event
+        if reading.reason:
+            result.abstain_reason = reading.reason
             return
-        if choices and mode == "spans":
-            raw = choices[0]
-            result.answered_by = "spans"
-            yield Token(raw)
-        else:
-            messages = self.messages(question, lines)
-            stats = GenerationStats()
-            pieces = []
-            for piece in self.generator.stream(
-                messages,
-                self.settings.max_tokens,
-                stats,
-                should_stop,
-                stop=["\n"],
-                choices=choices + ["not stated"] if choices else None,
-            ):
-                pieces.append(piece)
-                yield Token(piece)
-            raw = "".join(pieces)
-            result.answered_by = "model"
-            result.timings_ms.queue = round(stats.queue_ms, 1)
-            result.prompt_tokens = stats.prompt_tokens
-            result.completion_tokens = stats.completion_tokens
-        result.timings_ms.generate = round((time.perf_counter() - gen_start) * 1000, 1)
-        result.raw_answer = raw
+        result.answered_by = reading.answered_by
+        if reading.answered_by == "model":
+            result.timings_ms.queue = round(reading.stats.queue_ms, 1)
+            result.timings_ms.generate = round((time.perf_counter() - gen_start) * 1000, 1)
+            result.prompt_tokens = reading.stats.prompt_tokens
+            result.completion_tokens = reading.stats.completion_tokens
+        result.raw_answer = raw = reading.raw
         text = clean(raw, question)
         if not text or NOT_STATED.match(text):
             result.abstain_reason = "the model found no answer in the passages"
@@ -250,17 +255,19 @@ class Pipeline:
         if len(text.split()) > self.settings.max_answer_words:
             result.abstain_reason = "the model could not answer briefly from the lines"
             return
-        chosen = next((s for s in spans if s.text == text), None)
-        if chosen is None and not self.supported(text, question, lines):
+        chosen = next((s for s in reading.candidates if s.text == text), None)
+        shown = [(ln.file, ln.number, ln.text) for ln in lines[: self.shown + 1]]
+        found = answer_line(text, shown) if chosen is None else None
+        if chosen is None and not found and not self.supported(text, question, lines):
             result.abstain_reason = "the reply says things the retrieved lines do not"
             return
-        if chosen is not None:
-            citations = [line_citation(self.store, chosen.line.file, chosen.line.number)]
+        if chosen is not None:  # the rules' span: its own line and offset
+            line = chosen.line
+            citations = [line_citation(self.store, line.file, line.number, at=chosen.start)]
+        elif found:  # the reply stands word for word in a line the model was shown
+            citations = [line_citation(self.store, *found, answer=text)]
         else:
-            near = lines[: self.settings.context_lines + 1]
-            citations = cite(
-                text, question, [(ln.file, ln.number, ln.text) for ln in near], self.store
-            )
+            citations = cite(text, question, shown, self.store)
         if not citations:
             result.abstain_reason = "no retrieved line supports the reply"
             return
@@ -270,13 +277,20 @@ class Pipeline:
         )
         if chosen is not None and chosen.fit is not None:
             result.signals["fit"] = round(chosen.fit, 4)
-            if chosen.fit < self.settings.min_fit:
-                result.abstain_reason = "no candidate is the kind of thing the question asks for"
-                return
-        if result.signals["coverage"] < self.settings.min_coverage:
-            result.abstain_reason = "the cited line holds too little of the question"
+        result.abstain_reason = self.policy.after_reading(result.signals)
+        if result.abstain_reason:
             return
         result.answer, result.abstained, result.citations = text, False, citations
+
+
+def make_reader(pipeline: Pipeline) -> Reader:
+    """The reader the pipeline's settings ask for (auto resolved by the model's capability)."""
+    settings = pipeline.settings
+    model = ModelReader(pipeline.generator, pipeline.messages, settings.max_tokens)
+    spans = SpanReader(pipeline.lines, settings.max_choices, fallback=model)
+    return {"spans": spans, "model": model, "choice": ChoiceReader(spans, model)}[
+        pipeline.reader_mode
+    ]
 
 
 def make_generator(settings: Settings) -> Generator:

@@ -97,7 +97,12 @@ class Settings(BaseSettings):
     min_coverage: float = Field(
         0.0, ge=0, le=1, description="Abstain when the cited line holds less of the question."
     )
-    context_lines: int = Field(2, ge=1, le=20, description="Best lines shown to the model.")
+    context_lines: int = Field(
+        2, ge=1, le=20, description="Best lines shown to the model when the rules read."
+    )
+    model_lines: int = Field(
+        4, ge=1, le=20, description="Best lines shown to the model when the model reads."
+    )
     max_choices: int = Field(4, ge=1, le=20, description="Candidate answers the model picks from.")
     reader: Literal["auto", "spans", "model", "choice"] = Field(
         "auto",
@@ -172,7 +177,7 @@ class Settings(BaseSettings):
             return "model"
         from qa.models import reader_for
 
-        return reader_for(self.model_path()) if not self.llm_url else "spans"
+        return reader_for(self.model_path(), self.models_dir) if not self.llm_url else "spans"
 
     def embedder_path(self) -> str:
         """The sentence-transformers folder to load."""

@@ -90,7 +90,7 @@ def cell(overall: dict, key: str) -> str:
     if value is None:
         return "—"
     ci = overall.get(CI.get(key, ""))
-    return f"{value} [{ci[0]}, {ci[1]}]" if ci else str(value)
+    return f"{value:.2f} ({ci[0]:.2f}–{ci[1]:.2f})" if ci else str(value)
 
 
 def table_rows(reports: dict[str, dict]) -> list[list[str]]:

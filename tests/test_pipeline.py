@@ -109,7 +109,7 @@ def test_citation_table(fake_pipeline):
 def test_a_typed_question_without_a_candidate_abstains_without_the_model(
     fake_pipeline, monkeypatch
 ):
-    monkeypatch.setattr("qa.pipeline.best_spans", lambda *a, **k: [])
+    monkeypatch.setattr("qa.read.readers.best_spans", lambda *a, **k: [])
     answer = fake_pipeline.ask("How many air defence systems were delivered?")
     assert answer.abstained and "no number" in answer.abstain_reason
     assert fake_pipeline.generator.history == []
@@ -121,6 +121,22 @@ def test_a_name_no_article_mentions_is_an_abstention_with_that_name(fake_pipelin
     assert answer.abstained and answer.abstain_reason == "the articles never mention Odesa"
     assert fake_pipeline.generator.history == []
     # demonyms, everyday abbreviations and names the articles do mention are fine
-    assert (
-        fake_pipeline.reader.unknown_names("What is the English word for Kinzhal on UK TV?") == []
-    )
+    assert fake_pipeline.lines.unknown_names("What is the English word for Kinzhal on UK TV?") == []
+
+
+def test_the_model_reader_writes_and_code_finds_the_line(fake_pipeline):
+    fake_pipeline.reader_mode = "model"
+    fake_pipeline.generator.enqueue("Vitali Klitschko")
+    answer = fake_pipeline.ask("Who is the mayor of Kyiv?")
+    assert answer.answered_by == "model" and not answer.abstained
+    assert "Vitali Klitschko" in answer.citations[0].quote
+    assert len(fake_pipeline.generator.history) == 1
+
+
+def test_the_model_reader_abstains_on_not_stated_and_on_words_no_line_holds(fake_pipeline):
+    fake_pipeline.reader_mode = "model"
+    fake_pipeline.generator.enqueue("not stated")
+    assert fake_pipeline.ask("Who is the mayor of Kyiv?").abstained
+    fake_pipeline.generator.enqueue("Boris Johnson of London")
+    answer = fake_pipeline.ask("Who is the mayor of Kyiv?")
+    assert answer.abstained and answer.citations == []

@@ -108,9 +108,25 @@ def test_which_dates_asks_for_the_range():
 
 
 def test_which_part_is_answered_by_a_direction_and_datelines_are_not_news():
-    text = (
-        "kyiv/Moscow, (BLAZETRENDS).- Ukraine says it still holds a small sector in the southwest."
-    )
+    text = "KYIV/Moscow, July 7 (Agency) - Ukraine says it still holds a sector in the southwest."
     line = Line("a.txt", 1, text, 0, 0.5, 0.2)
     best = best_spans("proper", "In which part of the city does Ukraine hold a sector?", [line], {})
     assert best[0].text == "southwest"
+
+
+def test_spelling_variants_and_demonyms():
+    from qa.read import DEMONYM, variant
+
+    assert variant("defence", "defense") and variant("colour", "color")
+    assert not variant("three", "there") and not variant("kyiv", "kiev")
+    assert [w for w in ("Russian", "British", "Iran", "Japan", "Ivan") if DEMONYM.match(w)] == [
+        "Russian",
+        "British",
+    ]
+
+
+def test_page_furniture_by_shape():
+    from qa.read import boilerplate
+
+    assert boilerplate("Read more") and boilerplate("Share this story")
+    assert not boilerplate("Six were injured.") and not boilerplate("Fee: 42m")

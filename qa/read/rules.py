@@ -1,4 +1,4 @@
-"""The reader: rank the lines of the retrieved passages, guess the answer type, pull out spans.
+"""The span rules: guess the answer type from the question, pull typed spans out of the lines.
 
 All of it is general English: no rule names an article, a question or a gold answer.
 """
@@ -7,14 +7,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import numpy as np
-
-from qa.cite import content_words, words
-from qa.embed import Embedder
-from qa.retrieve import Passage
-from qa.store import Store
+from qa.read.lines import Line
+from qa.text import DEMONYM, STOPWORDS, content_words, words
 
 NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
@@ -22,9 +18,13 @@ NUMBER_WORDS = (
 )
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+# a unit after a number: a sign, "per cent", or a short lower-case abbreviation (km, kg, mph,
+# km2, bn, m) that is not an English function word ("in", "to", "of")
+ABBREVIATION = r"(?!(?:{stop})\b)[a-z]{{1,3}}\d?\b"
+UNIT = rf"(?:\s?%|\s?per ?cent\b|\s?{ABBREVIATION}(?:\s{ABBREVIATION})?)"
 NUMBER = re.compile(
-    rf"(?<![\w.])(?:\d+(?:[.,]\d+)*(?:\s?(?:km2|km|%|sq km))?|(?:{NUMBER_WORDS})\b|"
-    rf"(?:{NUMBER_WORDS.upper()})\b)"
+    rf"(?<![\w.])(?:[$€£]\s?)?(?:\d+(?:[.,]\d+)*{UNIT.format(stop='|'.join(STOPWORDS))}?|"
+    rf"(?:{NUMBER_WORDS})\b|(?:{NUMBER_WORDS.upper()})\b)"
     r"(?!\w)"
 )
 DATE = re.compile(
@@ -42,15 +42,16 @@ NOT_NAMES = {
     "The", "A", "An", "In", "On", "At", "But", "And", "Or", "As", "According", "After", "Before",
     "Meanwhile", "However", "If", "It", "This", "That", "These", "Those", "He", "She", "They",
     "We", "Our", "His", "Her", "Their", "There", "When", "While", "With", "Without", "For", "From",
-    "Some", "Another", "Other", "Last", "Since", "To", "By", "Of", "Its", "Keep", "Read", "Show",
+    "Some", "Another", "Other", "Last", "Since", "To", "By", "Of", "Its",
 }  # fmt: skip
 PERSON_NOUNS = (
-    "person|official|minister|leader|spokesperson|reporter|general|president|mayor|governor|chief"
+    "person|official|minister|leader|spokes(?:person|man|woman)|reporter|general|president|mayor|"
+    "governor|chief|head|chair(?:person|man|woman)?|director"
 )
 PLACE_NOUNS = "city|town|village|region|country|province|settlement|river|place|oblast|capital"
+# kinds of named things in general; no kind that only these articles name
 PROPER_NOUNS = (
-    "organi[sz]ation|agency|institution|university|institute|group|platform|channel|newspaper|"
-    "outlet|company|unit|brigade|battalion|system|network|news|name"
+    "organi[sz]ation|agency|institution|university|institute|group|company|newspaper|name"
 )
 # ", which remains ...": a relative clause (a verb follows), not a question ("..., which side")
 RELATIVE = r"(?<=, which) (?:is|was|are|were|has|have|had|can|could|will|would|\w+ed|\w+s)\b"
@@ -78,7 +79,6 @@ COUNTED = re.compile(
 COUNTS = ("number", "often")  # kinds whose answer may share words with the question
 TYPE_WORD = re.compile(rf"^(?:{PERSON_NOUNS}|{PLACE_NOUNS}|{PROPER_NOUNS})$", re.I)
 GLOSS = re.compile(r"[“\"(]([^“”\"()]{1,40}?)[”\")]")
-EVERYDAY_ABBREVIATIONS = {"TV", "UK", "US", "USA", "EU", "UN", "AM", "PM", "OK"}
 CALENDAR = re.compile(rf"(?:{MONTHS}|{WEEKDAYS})(?:\s+\d+)?")
 TYPE_NOUN = re.compile(
     rf"{ASKED}({PERSON_NOUNS}|{PLACE_NOUNS}|{PROPER_NOUNS})\b|\b(?:what|which)\s+(\w+)", re.I
@@ -94,11 +94,21 @@ ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)$")
 COMPASS = r"(?:(?:north|south)-?(?:east|west)?|east|west)"
 # "just southwest of Bakhmut", "a small sector in the southwest"
 DIRECTION = re.compile(rf"\b{COMPASS}\b(?= of\b)|(?<=\bin the ){COMPASS}\b(?!\w)", re.I)
-# "KYIV, July 7 (Reuters) -", "kyiv/Moscow, (BLAZETRENDS).-": where the story was filed, not news
-DATELINE = re.compile(r"^[^.()]{0,60}\([A-Za-z .]{2,30}\)\s*\.?\s*[-–—]")
+# "KYIV, July 7 (Reuters) -": where the story was filed, not news
+DATELINE = re.compile(r"^[^.()]{0,60}\([A-Za-z .]{2,30}\)\s*[-–—]")
 WHERE_IN = re.compile(r"\bwhich (?:part|district|sector|neighbou?rhood|quarter)\b", re.I)
 FIT_WEIGHT = 1.0  # on dev 0.5 changed nothing, 1.0 fixed two which-questions (see the README)
-DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ish|ese|ean|an)(?:s)?$")
+
+
+def variant(a: str, b: str) -> bool:
+    """Two spellings of one word: five letters or more, one letter changed, added or dropped
+    (defence/defense, colour/color, organise/organize)."""
+    if a == b or min(len(a), len(b)) < 5 or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 def answer_type(question: str) -> str:
@@ -113,22 +123,6 @@ def answer_type(question: str) -> str:
 
 
 @dataclass
-class Line:
-    """A candidate evidence line."""
-
-    file: str
-    number: int
-    text: str
-    rank: int
-    dense: float = 0.0
-    coverage: float = 0.0
-
-    @property
-    def score(self) -> float:
-        return self.dense + 0.5 * self.coverage
-
-
-@dataclass
 class Span:
     """A candidate answer inside one line."""
 
@@ -138,81 +132,6 @@ class Span:
     score: float = 0.0
     kind: str = ""
     fit: float | None = None  # likeness to the kind of thing asked for, if the question names one
-
-
-@dataclass
-class Reader:
-    """Ranks lines with the embedder (line vectors cached) and extracts typed spans."""
-
-    store: Store
-    embedder: Embedder
-    cache: dict = field(default_factory=dict)
-    rarity: dict = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        # how rare each word is across the corpus's lines: 1 = in one line, 0 = in all
-        counts: dict[str, int] = {}
-        total = 0
-        for doc in self.store.documents.values():
-            for line in doc.lines:
-                if line.strip():
-                    total += 1
-                    for w in set(words(line)):
-                        counts[w] = counts.get(w, 0) + 1
-        scale = np.log(max(total, 2))
-        self.rarity = {w: 1.0 - np.log(c) / scale for w, c in counts.items()}
-
-    def _vectors(self, lines: list[Line]) -> np.ndarray:
-        missing = [ln for ln in lines if (ln.file, ln.number) not in self.cache]
-        if missing:
-            vecs = self.embedder.embed_batch([ln.text for ln in missing])
-            for ln, v in zip(missing, vecs, strict=True):
-                self.cache[(ln.file, ln.number)] = v
-        return np.vstack([self.cache[(ln.file, ln.number)] for ln in lines])
-
-    def unknown_names(self, question: str) -> list[str]:
-        """Names in the question that no article mentions ("Odesa", "Patriot"): the articles
-        cannot say anything about them. Demonyms and a few everyday abbreviations are not names
-        here ("English meaning", "UK institution", "state TV")."""
-        tokens = re.findall(r"[^\W\d_][\w’'-]*", question)
-        return [
-            t
-            for t in tokens[1:]  # the first word is capitalised anyway
-            if t[0].isupper()
-            and not DEMONYM.match(t)
-            and t not in EVERYDAY_ABBREVIATIONS
-            and not set(words(t)) & self.rarity.keys()
-        ]
-
-    def fit(self, phrase: str, texts: list[str]) -> list[float]:
-        """Cosine similarity of each text to the phrase ("Bournemouth University" is closer to
-        "UK institution" than "Master" is)."""
-        vectors = self.embedder.embed_batch([phrase, *texts])
-        return [float(v @ vectors[0]) for v in vectors[1:]]
-
-    def rank_lines(
-        self, question: str, passages: list[Passage], vector: np.ndarray | None = None
-    ) -> list[Line]:
-        """Every non-blank line of the passages, best first: closeness in meaning to `vector` (the
-        searched question's embedding, a rewritten follow-up's included; the question's own when
-        None), share of the question's own words present."""
-        lines, seen = [], set()
-        for rank, p in enumerate(passages):
-            doc = self.store.documents[p.file]
-            for n in range(p.start_line, p.end_line + 1):
-                text = doc.lines[n - 1]
-                if text.strip() and (p.file, n) not in seen:
-                    seen.add((p.file, n))
-                    lines.append(Line(p.file, n, text, rank))
-        if not lines:
-            return []
-        q = self.embedder.embed_batch([question])[0] if vector is None else vector
-        dense = self._vectors(lines) @ q
-        asked = content_words(question)
-        for ln, d in zip(lines, dense, strict=True):
-            ln.dense = float(d)
-            ln.coverage = len(asked & content_words(ln.text)) / max(len(asked), 1)
-        return sorted(lines, key=lambda ln: ln.score, reverse=True)
 
 
 def capitalised_runs(text: str) -> list[tuple[int, str]]:
@@ -315,7 +234,6 @@ def best_spans(
     """Typed spans of the best lines that add something to the question, best first. `fit`
     scores how well each span is the kind of thing asked for (see type_phrase)."""
     asked = content_words(question)
-    stems = {w[:5] for w in asked}
     noun = TYPE_NOUN.search(question)
     noun = (noun.group(1) or noun.group(2)).lower() if noun else ""
     counted = COUNTED.search(question)
@@ -335,7 +253,7 @@ def best_spans(
     for li, line in enumerate(lines[:top]):
         for span in spans(kind, line, where, ranged):
             new = (set(words(span.text)) if kind == "date" else content_words(span.text)) - asked
-            new = {w for w in new if w[:5] not in stems}  # "Defense" is not new to "defence"
+            new = {w for w in new if not any(variant(w, a) for a in asked)}  # defense/defence
             if kind == "name" and TYPE_WORD.match(span.text.split()[-1]):
                 continue  # "Deputy Defense Minister", "Dnipro River": a title or place, not a name
             shared = content_words(span.text) & asked - {noun}

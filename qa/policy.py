@@ -1,0 +1,53 @@
+"""When to answer: signals in, a decision and a reason a person can read out.
+
+The pipeline and `qa eval --calibrate` share this object, so a threshold means the same in both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qa.settings import Settings
+
+# each signal -> the setting that holds its threshold (abstain when the signal is below it)
+SIGNALS = {"evidence": "min_score", "fit": "min_fit", "coverage": "min_coverage"}
+OFF = {"min_score": -1.0, "min_fit": -1.0, "min_coverage": 0.0}  # settings that never abstain
+REASONS = {
+    "evidence": "no passage is close enough to the question",
+    "fit": "no candidate is the kind of thing the question asks for",
+    "coverage": "the cited line holds too little of the question",
+}
+
+
+@dataclass
+class Policy:
+    """Thresholds on the signals, and the names the articles must mention."""
+
+    min_score: float
+    min_fit: float
+    min_coverage: float
+    unknown_names: bool = True
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Policy:
+        """The thresholds the settings hold."""
+        return cls(
+            settings.min_score, settings.min_fit, settings.min_coverage, settings.unknown_names
+        )
+
+    def before_reading(self, signals: dict[str, float], unknown: list[str]) -> str:
+        """Why not to read at all ('' to go on): lines too far from the question, or the question
+        names something no article mentions."""
+        if signals.get("evidence", -1.0) < self.min_score:
+            return REASONS["evidence"]
+        if self.unknown_names and unknown:
+            return f"the articles never mention {', '.join(unknown)}"
+        return ""
+
+    def after_reading(self, signals: dict[str, float]) -> str:
+        """Why not to give the answer that was read ('' to give it)."""
+        for signal in ("fit", "coverage"):
+            threshold = getattr(self, SIGNALS[signal])
+            if signal in signals and signals[signal] < threshold:
+                return REASONS[signal]
+        return ""

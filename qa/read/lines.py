@@ -1,0 +1,111 @@
+"""Lines: every non-blank line of the retrieved passages, ranked for the reader."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from qa.embed import Embedder
+from qa.retrieve import Passage
+from qa.store import Store
+from qa.text import DEMONYM, content_words, words
+
+
+@dataclass
+class Line:
+    """A candidate evidence line."""
+
+    file: str
+    number: int
+    text: str
+    rank: int
+    dense: float = 0.0
+    coverage: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return self.dense + 0.5 * self.coverage
+
+
+def boilerplate(line: str) -> bool:
+    """A page's furniture by its shape: a few words that are not a sentence and hold no figure
+    ("Read more", "Show More", "Keep reading:", "Share this")."""
+    text = line.strip()
+    return len(text.split()) <= 3 and not re.search(r"[.!?\"”\d]", text)
+
+
+@dataclass
+class LineRanker:
+    """Ranks the lines of retrieved passages with the embedder (line vectors cached)."""
+
+    store: Store
+    embedder: Embedder
+    cache: dict = field(default_factory=dict)
+    rarity: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # how rare each word is across the corpus's lines: 1 = in one line, 0 = in all
+        counts: dict[str, int] = {}
+        total = 0
+        for doc in self.store.documents.values():
+            for line in doc.lines:
+                if line.strip():
+                    total += 1
+                    for w in set(words(line)):
+                        counts[w] = counts.get(w, 0) + 1
+        scale = np.log(max(total, 2))
+        self.rarity = {w: 1.0 - np.log(c) / scale for w, c in counts.items()}
+
+    def _vectors(self, lines: list[Line]) -> np.ndarray:
+        missing = [ln for ln in lines if (ln.file, ln.number) not in self.cache]
+        if missing:
+            vecs = self.embedder.embed_batch([ln.text for ln in missing])
+            for ln, v in zip(missing, vecs, strict=True):
+                self.cache[(ln.file, ln.number)] = v
+        return np.vstack([self.cache[(ln.file, ln.number)] for ln in lines])
+
+    def unknown_names(self, question: str) -> list[str]:
+        """Names in the question that no article mentions ("Odesa", "Patriot"): the articles
+        cannot say anything about them. Demonyms and short abbreviations are not names here
+        ("English meaning", "UK institution", "state TV")."""
+        tokens = re.findall(r"[^\W\d_][\w’'-]*", question)
+        return [
+            t
+            for t in tokens[1:]  # the first word is capitalised anyway
+            if t[0].isupper()
+            and not DEMONYM.match(t)
+            and not (t.isupper() and len(t) <= 3)  # abbreviations are spelt many ways
+            and not set(words(t)) & self.rarity.keys()
+        ]
+
+    def fit(self, phrase: str, texts: list[str]) -> list[float]:
+        """Cosine similarity of each text to the phrase ("Bournemouth University" is closer to
+        "UK institution" than "Master" is)."""
+        vectors = self.embedder.embed_batch([phrase, *texts])
+        return [float(v @ vectors[0]) for v in vectors[1:]]
+
+    def rank_lines(
+        self, question: str, passages: list[Passage], vector: np.ndarray | None = None
+    ) -> list[Line]:
+        """Every non-blank line of the passages, best first: closeness in meaning to `vector` (the
+        searched question's embedding, a rewritten follow-up's included; the question's own when
+        None), share of the question's own words present."""
+        lines, seen = [], set()
+        for rank, p in enumerate(passages):
+            doc = self.store.documents[p.file]
+            for n in range(p.start_line, p.end_line + 1):
+                text = doc.lines[n - 1]
+                if text.strip() and not boilerplate(text) and (p.file, n) not in seen:
+                    seen.add((p.file, n))
+                    lines.append(Line(p.file, n, text, rank))
+        if not lines:
+            return []
+        q = self.embedder.embed_batch([question])[0] if vector is None else vector
+        dense = self._vectors(lines) @ q
+        asked = content_words(question)
+        for ln, d in zip(lines, dense, strict=True):
+            ln.dense = float(d)
+            ln.coverage = len(asked & content_words(ln.text)) / max(len(asked), 1)
+        return sorted(lines, key=lambda ln: ln.score, reverse=True)
