@@ -2,6 +2,8 @@
 
 import concurrent.futures as cf
 import json
+import shutil
+import subprocess
 import time
 from itertools import islice
 from pathlib import Path
@@ -260,3 +262,35 @@ def test_articles_edited_and_deleted_under_a_running_server(tmp_path):
         assert httpx.get(f"{s.url}/health").status_code == 200
     finally:
         s.stop()
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path):
+    """A 400 kB tmpfs: room for one build of the seeds (about 210 kB), not for a bigger one."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(disk)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    yield disk
+    subprocess.run(["umount", str(disk)], check=True)
+
+
+def test_full_disk_during_a_build_keeps_the_previous_build(tmp_path, tiny_disk):
+    docs = copy_seeds(tmp_path / "docs")
+    env = {"QA_DOCS": str(docs), "QA_INDEX_DIR": str(tiny_disk / "index")}
+    assert qa("index", env=env).returncode == 0
+    for i in range(4):
+        for f in sorted(docs.glob("0*.txt")):
+            shutil.copyfile(f, docs / f"copy{i}_{f.name}")
+    full = qa("index", env=env)
+    lines = full.stderr.strip().splitlines()
+    assert full.returncode == 3 and len(lines) == 1, full.stderr
+    assert "No space left" in lines[0] and "previous build is kept" in lines[0]
+    assert len(list((tiny_disk / "index").glob("build-*"))) == 1
+    check = qa("index", "--check", env=no_embedder(env))
+    assert check.returncode == 1 and "added" in check.stdout  # behind, but whole
+    answer = ask(env)
+    assert not answer["abstained"] and answer["citations"][0]["file"] == KINZHAL
