@@ -15,6 +15,7 @@ from qa.errors import (
     BackendError,
     IndexMissingError,
     IndexStaleError,
+    IndexWriteError,
     InputError,
     ModelUnavailableError,
     QAError,
@@ -62,6 +63,7 @@ EXIT_CODES = {
     SourceNotFoundError: 2,
     IndexMissingError: 3,
     IndexStaleError: 3,
+    IndexWriteError: 3,
     ModelUnavailableError: 4,
     BackendError: 4,
 }

@@ -5,6 +5,7 @@ QAError
 ├── SourceNotFoundError    a corpus file or line range that is not there (HTTP 404)
 ├── IndexMissingError      no index, or a corrupt one                 (exit 3)
 ├── IndexStaleError        index built with other settings or model   (exit 3, HTTP 409)
+├── IndexWriteError        a build cannot be written (disk full)      (exit 3)
 ├── ModelUnavailableError  model or embedder cannot be loaded         (exit 4, HTTP 503)
 └── BusyError              too many requests waiting for the model    (HTTP 503)
 """
@@ -28,6 +29,10 @@ class IndexMissingError(QAError):
 
 class IndexStaleError(QAError):
     """The index does not match the current settings or model."""
+
+
+class IndexWriteError(QAError):
+    """A build cannot be written; the previous one stays live."""
 
 
 class ModelUnavailableError(QAError):

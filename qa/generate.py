@@ -324,8 +324,17 @@ class SlowGenerator:
     def __getattr__(self, attr: str):
         return getattr(self.inner, attr)  # busy(), health(), count_tokens(), llm, ...
 
-    def stream(self, messages: list[dict], max_tokens: int, *args, **kwargs) -> Iterator[str]:
-        """The inner generator's pieces, each followed by the pause."""
-        for piece in self.inner.stream(messages, max_tokens, *args, **kwargs):
+    def stream(
+        self,
+        messages: list[dict],
+        max_tokens: int,
+        stats: GenerationStats | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        **kwargs,
+    ) -> Iterator[str]:
+        """The inner generator's pieces, each followed by the pause (cut short by should_stop)."""
+        for piece in self.inner.stream(messages, max_tokens, stats, should_stop, **kwargs):
             yield piece
-            time.sleep(self.delay)
+            until = time.monotonic() + self.delay
+            while time.monotonic() < until and not (should_stop and should_stop()):
+                time.sleep(min(0.05, self.delay))

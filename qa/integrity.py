@@ -80,8 +80,27 @@ def validate(index_dir: Path) -> dict:
     return check_build(index_dir, current.resolve())
 
 
+def stamp(current: Path) -> tuple:
+    """Size and modification time of each file of a build: what a rewrite would change."""
+    out = []
+    for name in (*DATA_FILES, "manifest.json"):
+        try:
+            st = (current / name).stat()
+            out.append((name, st.st_size, st.st_mtime_ns))
+        except OSError:
+            out.append((name, -1, -1))
+    return (str(current), *out)
+
+
+# builds already found whole in this process, by stamp: start-up checks a build once, not twice
+_whole: dict[tuple, dict] = {}
+
+
 def check_build(index_dir: Path, current: Path) -> dict:
     """The manifest of one build folder of index_dir, or IndexMissingError naming the damage."""
+    key = stamp(current)
+    if key in _whole:
+        return dict(_whole[key])
     try:
         manifest = json.loads((current / "manifest.json").read_text())
         found = "manifest.json is not an object" if not isinstance(manifest, dict) else ""
@@ -92,4 +111,7 @@ def check_build(index_dir: Path, current: Path) -> dict:
         raise IndexMissingError(
             f"index in {str(index_dir)!r} is damaged: {found}; run `qa index --rebuild`"
         )
+    if len(_whole) > 16:
+        _whole.clear()
+    _whole[key] = dict(manifest)
     return manifest

@@ -215,36 +215,64 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
 
 
 def add_middleware(app: FastAPI, settings: Settings) -> None:
-    """Access log, API key, body limit."""
-
-    @app.middleware("http")
-    async def access(request: Request, call_next):
-        started = time.perf_counter()
-        request.state.queue_ms = 0.0
-        path = request.url.path
-        public = path in ("/health", "/") or path.startswith("/static/")
-        if settings.api_key and not public:
-            header = request.headers.get("authorization", "")
-            given = header[7:] if header.lower().startswith("bearer ") else ""
-            if not hmac.compare_digest(given.encode(), settings.api_key.encode()):
-                response = error(401, "missing or wrong API key", {"WWW-Authenticate": "Bearer"})
-                _log(request, response.status_code, started)
-                return response
-        response = await call_next(request)
-        _log(request, response.status_code, started)
-        return response
-
+    """Access log and API key, then (outermost) the body limit."""
+    app.add_middleware(AccessGate, api_key=settings.api_key)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
 
 
-def _log(request: Request, status: int, started: float) -> None:
+def public(path: str) -> bool:
+    """Routes open without the API key: the health check and the page with its files."""
+    return path in ("/health", "/") or path.startswith("/static/")
+
+
+class AccessGate:
+    """Checks the API key and logs each request when its response ends.
+
+    Plain ASGI rather than @app.middleware("http"): Starlette's BaseHTTPMiddleware wraps
+    `receive` so that `request.is_disconnected()` never sees a client leave, and a plain /ask
+    could then not stop its generation.
+    """
+
+    def __init__(self, app, api_key: str) -> None:
+        self.app, self.api_key = app, api_key
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+        state = scope.setdefault("state", {})
+        state["queue_ms"] = 0.0
+        status = 500  # unless a response starts
+
+        async def sending(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            if self.api_key and not public(scope["path"]) and not self.authorized(scope):
+                denied = error(401, "missing or wrong API key", {"WWW-Authenticate": "Bearer"})
+                return await denied(scope, receive, sending)
+            await self.app(scope, receive, sending)
+        finally:
+            _log(scope, status, started)
+
+    def authorized(self, scope) -> bool:
+        """The bearer key matches, compared in constant time."""
+        header = dict(scope.get("headers") or []).get(b"authorization", b"")
+        given = header[7:] if header[:7].lower() == b"bearer " else b""
+        return hmac.compare_digest(given, self.api_key.encode())
+
+
+def _log(scope, status: int, started: float) -> None:
     log.info(
         "%s %s %d %.0fms queue=%.0fms",
-        request.method,
-        request.url.path,
+        scope.get("method", ""),
+        scope.get("path", ""),
         status,
         (time.perf_counter() - started) * 1000,
-        getattr(request.state, "queue_ms", 0.0),
+        scope.get("state", {}).get("queue_ms", 0.0),
     )
 
 
@@ -327,13 +355,18 @@ def add_routes(app: FastAPI, settings: Settings) -> None:
             return await stream_answer(app, request, question, body.top_k, deadline, searched)
         if settings.log_questions:
             log.info("question: %s", question)
-        answer = await run_in_threadpool(
-            p.ask,
-            question,
-            body.top_k,
-            search_question=searched,
-            should_stop=lambda: time.monotonic() > deadline,
+        stop = threading.Event()
+        work = asyncio.ensure_future(
+            run_in_threadpool(
+                p.ask,
+                question,
+                body.top_k,
+                search_question=searched,
+                should_stop=lambda: stop.is_set() or time.monotonic() > deadline,
+            )
         )
+        await until_done_or_gone(request, work, stop)
+        answer = await work
         request.state.queue_ms = answer.timings_ms.queue
         if time.monotonic() > deadline:
             raise TimeoutError("the answer took longer than the request time limit")
@@ -449,6 +482,14 @@ async def stream_answer(
             stop.set()  # a client that went away stops the generation
 
     return EventSourceResponse(events(), ping=15)
+
+
+async def until_done_or_gone(request: Request, work: asyncio.Future, stop: threading.Event):
+    """Wait for work; a client that disconnects meanwhile sets stop, which frees the model."""
+    while not work.done():
+        await asyncio.wait({work}, timeout=0.25)
+        if not work.done() and not stop.is_set() and await request.is_disconnected():
+            stop.set()
 
 
 async def first_event(request: Request, queue: asyncio.Queue, stop: threading.Event):

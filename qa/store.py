@@ -28,7 +28,7 @@ import numpy as np
 from qa.chunk import Chunk, chunk_document
 from qa.corpus import Document, Skipped, read_corpus
 from qa.embed import Embedder
-from qa.errors import IndexMissingError, IndexStaleError
+from qa.errors import IndexMissingError, IndexStaleError, IndexWriteError
 from qa.integrity import check_build, checksums
 from qa.settings import Settings
 
@@ -267,7 +267,14 @@ def build_index(
     }
     stamp = time.strftime("%Y%m%d-%H%M%S")
     folder = index_dir / f"build-{stamp}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-    _write(folder, manifest, chunks, documents, matrix)
-    _swap(index_dir, folder)
+    try:
+        _write(folder, manifest, chunks, documents, matrix)
+        _swap(index_dir, folder)
+    except (OSError, RuntimeError) as exc:  # a full disk; faiss raises RuntimeError for it
+        shutil.rmtree(folder, ignore_errors=True)
+        why = getattr(exc, "strerror", None) or str(exc).strip().splitlines()[-1]
+        raise IndexWriteError(
+            f"cannot write the index in {str(index_dir)!r} ({why}); the previous build is kept"
+        ) from exc
     report.seconds = time.perf_counter() - started
     return load_store(index_dir, fingerprint), report

@@ -1,6 +1,7 @@
 """A damaged index is named in one line before anything loads, and `build_index` replaces it."""
 
 import json
+import os
 
 import pytest
 from conftest import FakeEmbedder
@@ -72,4 +73,23 @@ def test_index_without_checksums_is_still_checked_by_rows(settings):
     validate(settings.index_dir)
     drop_last_row(settings.index_dir / "current" / "chunks.jsonl")
     with pytest.raises(IndexMissingError, match="vectors.npy"):
+        validate(settings.index_dir)
+
+
+def test_a_whole_build_is_hashed_once_per_process_until_a_file_changes(settings, monkeypatch):
+    import qa.integrity as integrity
+
+    build_index(settings, FakeEmbedder())
+    hashed = []
+    real = integrity.file_sha256
+    monkeypatch.setattr(integrity, "file_sha256", lambda p: hashed.append(p.name) or real(p))
+    integrity._whole.clear()
+    validate(settings.index_dir)
+    first = len(hashed)
+    load_store(settings.index_dir)  # start-up validates, then loads: one pass of hashing
+    assert first == 4 and len(hashed) == first
+    damaged = settings.index_dir / "current" / "faiss.index"
+    replace(damaged)  # same size
+    os.utime(damaged, ns=(1, 1))  # a new time, whatever the file system's clock granularity
+    with pytest.raises(IndexMissingError, match="faiss.index"):
         validate(settings.index_dir)

@@ -157,3 +157,27 @@ def test_killed_build_leaves_previous_index_loadable(settings, tmp_path):
     store, _ = build_index(small, emb)
     assert "extra0.txt" in store.documents
     assert len(list(small.index_dir.glob("build-*"))) == 1
+
+
+def test_a_build_that_cannot_be_written_keeps_the_previous_one(settings, monkeypatch):
+    """A full disk mid-build: one clear error, no half folder left, the old build still live."""
+    import errno
+
+    import numpy
+
+    from qa.errors import IndexWriteError
+
+    emb = FakeEmbedder()
+    before, _ = build_index(settings, emb)
+    (settings.docs / "more.txt").write_text("More text about something else.\n")
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(numpy, "save", full)
+    with pytest.raises(IndexWriteError, match="No space left on device.*previous build is kept"):
+        build_index(settings, emb)
+    monkeypatch.undo()
+    assert len(list(settings.index_dir.glob("build-*"))) == 1
+    after = load_store(settings.index_dir)
+    assert "more.txt" not in after.documents and len(after.chunks) == len(before.chunks)

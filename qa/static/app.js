@@ -37,6 +37,7 @@ async function ask(question) {
   $("answer-text").textContent = "";
   $("chips").replaceChildren();
   $("abstain-reason").hidden = true;
+  $("stale-note").hidden = true;
   $("closest").hidden = true;
   $("searched").hidden = true;
   status("Thinking…");
@@ -126,6 +127,7 @@ function showAnswer(a) {
   }
   const text = $("answer-text");
   text.textContent = a.answer;
+  $("stale-note").hidden = !a.stale;
   if (a.abstained) {
     $("answer").classList.add("abstained");
     $("abstain-reason").textContent = "Why: " + a.abstain_reason + ".";

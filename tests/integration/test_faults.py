@@ -2,6 +2,8 @@
 
 import concurrent.futures as cf
 import json
+import shutil
+import subprocess
 import time
 from itertools import islice
 from pathlib import Path
@@ -198,3 +200,97 @@ def test_malformed_chat_content_and_chunked_over_limit_body_on_a_real_server(ser
     headers = {"content-type": "application/json"}
     r = httpx.post(f"{server.url}/ask", content=chunks, headers=headers, timeout=30)
     assert r.status_code == 413 and r.json()["error"]
+
+
+@pytest.fixture
+def held_server(built):
+    """Every question goes to the model, which then holds it 10 s per token; nobody may wait."""
+    env = {**built, "QA_MAX_QUEUE": "0", "QA_TOKEN_DELAY_MS": "10000", "QA_READER": "model"}
+    s = Server(env)
+    yield s
+    s.stop()
+
+
+def wait_for_the_model(url: str, seconds: float) -> list[int]:
+    """Streamed probes until one gets the model (200 and a token; it leaves at once, which
+    stops it) or the time is up; the statuses seen."""
+    statuses, started = [], time.monotonic()
+    while time.monotonic() - started < seconds:
+        status, _, event = first_event(url)
+        statuses.append(status)
+        if status == 200:
+            assert event == "event: token"
+            break
+        time.sleep(0.25)
+    return statuses
+
+
+def test_client_that_gives_up_on_a_plain_ask_frees_the_model(held_server):
+    """Defect 8: the model is held 10 s after each token unless the request is cancelled; a
+    client giving up after 1.5 s must free it for the next request within 5 s."""
+    url = f"{held_server.url}/ask"
+    warm = wait_for_the_model(url, 30)  # the first question also embeds the lines it reads
+    assert warm[-1] == 200, warm
+    assert wait_for_the_model(url, 5)[-1] == 200  # a dropped stream freed it
+    with pytest.raises(httpx.TimeoutException):
+        httpx.post(url, json={"question": KINZHAL_Q}, timeout=1.5)
+    gave_up = time.monotonic()
+    statuses = wait_for_the_model(url, 5)
+    assert statuses[-1] == 200, statuses
+    print(f"model free {time.monotonic() - gave_up:.1f}s after the client left; {statuses}")
+
+
+def test_articles_edited_and_deleted_under_a_running_server(tmp_path):
+    """Defect 1 under `qa serve`: answers flag the change and never quote what is gone."""
+    env = {"QA_DOCS": str(copy_seeds(tmp_path / "docs")), "QA_INDEX_DIR": str(tmp_path / "ix")}
+    s = Server(env)
+    try:
+
+        def ask() -> dict:
+            r = httpx.post(f"{s.url}/ask", json={"question": KINZHAL_Q}, timeout=60)
+            assert r.status_code == 200, r.text
+            return r.json()
+
+        assert not ask()["stale"]
+        path = Path(env["QA_DOCS"]) / KINZHAL
+        path.write_text("".join(path.read_text().splitlines(keepends=True)[3:]))
+        answer = ask()
+        assert answer["stale"] and all(c["quote"] in on_disk(env, c) for c in answer["citations"])
+        path.unlink()
+        answer = ask()
+        assert answer["stale"] and not any(c["file"] == KINZHAL for c in answer["citations"])
+        assert httpx.get(f"{s.url}/health").status_code == 200
+    finally:
+        s.stop()
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path):
+    """A 400 kB tmpfs: room for one build of the seeds (about 210 kB), not for a bigger one."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(disk)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    yield disk
+    subprocess.run(["umount", str(disk)], check=True)
+
+
+def test_full_disk_during_a_build_keeps_the_previous_build(tmp_path, tiny_disk):
+    docs = copy_seeds(tmp_path / "docs")
+    env = {"QA_DOCS": str(docs), "QA_INDEX_DIR": str(tiny_disk / "index")}
+    assert qa("index", env=env).returncode == 0
+    for i in range(4):
+        for f in sorted(docs.glob("0*.txt")):
+            shutil.copyfile(f, docs / f"copy{i}_{f.name}")
+    full = qa("index", env=env)
+    lines = full.stderr.strip().splitlines()
+    assert full.returncode == 3 and len(lines) == 1, full.stderr
+    assert "No space left" in lines[0] and "previous build is kept" in lines[0]
+    assert len(list((tiny_disk / "index").glob("build-*"))) == 1
+    check = qa("index", "--check", env=no_embedder(env))
+    assert check.returncode == 1 and "added" in check.stdout  # behind, but whole
+    answer = ask(env)
+    assert not answer["abstained"] and answer["citations"][0]["file"] == KINZHAL
