@@ -37,11 +37,21 @@ from qa.store import FORMAT, BuildReport, Progress
 
 LINE_PIECE = 8000  # characters per line row: Milvus VARCHAR holds 65,535 bytes
 SLAB = 512  # chunks embedded and inserted together
+PAGE = 16384  # most rows one Milvus query returns
 FLAT_BELOW = 50_000  # chunks; past it the dense field gets an HNSW index
 HNSW = {"M": 32, "efConstruction": 200}
 EF_SEARCH = 128
-STOP = {"type": "stop", "stop_words": ["_english_"]}
-ANALYZER = {"tokenizer": "standard", "filter": ["lowercase", STOP]}
+BM25 = {"bm25_k1": 1.5, "bm25_b": 0.75}  # bm25s's defaults, which the local store uses
+
+
+def analyzer() -> dict:
+    """Milvus's standard tokenizer made to cut words as the local store's bm25s does: its
+    English stop words, and no one-character words (bm25s keeps only \\w\\w+)."""
+    from bm25s.stopwords import STOPWORDS_EN
+
+    single = [chr(c) for c in range(ord("a"), ord("z") + 1)] + list("0123456789_")
+    stop = {"type": "stop", "stop_words": sorted(set(STOPWORDS_EN) | set(single))}
+    return {"tokenizer": "standard", "filter": ["lowercase", stop]}
 
 
 def connect(where: str):
@@ -58,6 +68,9 @@ def connect(where: str):
         path = Path(where).expanduser().resolve()
         path.parent.mkdir(parents=True, exist_ok=True)
         uri = str(path)
+        # Milvus Lite's in-process server logs a traceback for each RPC it lacks (AllocTimestamp,
+        # asked for after create_index) although pymilvus carries on without it
+        logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
     try:
         return MilvusClient(uri=uri)
     except Exception as exc:  # pymilvus raises several types for "cannot reach or open"
@@ -89,7 +102,7 @@ def _schemas(client, dim: int, flat: bool):
     chunks.add_field("start_line", DataType.INT64)
     chunks.add_field("end_line", DataType.INT64)
     chunks.add_field(
-        "text", DataType.VARCHAR, max_length=65535, enable_analyzer=True, analyzer_params=ANALYZER
+        "text", DataType.VARCHAR, max_length=65535, enable_analyzer=True, analyzer_params=analyzer()
     )
     chunks.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
     chunks.add_field("dense", DataType.FLOAT_VECTOR, dim=dim)
@@ -106,7 +119,9 @@ def _schemas(client, dim: int, flat: bool):
         chunk_index.add_index("dense", index_type="FLAT", metric_type="IP")
     else:
         chunk_index.add_index("dense", index_type="HNSW", metric_type="IP", params=HNSW)
-    chunk_index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+    chunk_index.add_index(
+        "sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params=BM25
+    )
     lines = client.create_schema(auto_id=False)
     lines.add_field("id", DataType.VARCHAR, is_primary=True, max_length=64)
     lines.add_field("file", DataType.VARCHAR, max_length=4096)
@@ -128,9 +143,9 @@ def _line_rows(doc: Document) -> Iterator[dict]:
                    "text": piece, "v": [0.0, 0.0]}  # fmt: skip
 
 
-def _record(file: str, sha256: str) -> dict:
-    return {"id": f"{_file_key(file)}:0:0", "file": file, "number": 0, "part": 0, "text": sha256,
-            "v": [0.0, 0.0]}  # fmt: skip
+def _record(doc: Document) -> dict:
+    return {"id": f"{_file_key(doc.file)}:0:0", "file": doc.file, "number": 0, "part": 0,
+            "text": f"{doc.sha256} {len(doc.lines)}", "v": [0.0, 0.0]}  # fmt: skip
 
 
 def _join(rows: list[dict]) -> list[tuple[int, str]]:
@@ -148,6 +163,7 @@ class Documents(Mapping):
     """The indexed files, each read from Milvus on first use (a few kept)."""
 
     def __init__(self, store: MilvusStore, files: dict[str, str], keep: int = 64) -> None:
+        # files: path -> "sha256 line-count", as the record rows hold them
         self.store, self.files, self.keep = store, files, keep
         self.cache: dict[str, Document] = {}
 
@@ -157,10 +173,9 @@ class Documents(Mapping):
         if file not in self.cache:
             if len(self.cache) >= self.keep:
                 self.cache.pop(next(iter(self.cache)))
-            where = f"file == {_lit(file)} and number > 0"
-            rows = self.store._query_all(self.store.lines_name, where)
-            text = tuple(t for _, t in _join(rows))
-            self.cache[file] = Document(file, text, self.files[file])
+            sha256, count = self.files[file].split()
+            lines = self.store._file_lines(file, int(count))
+            self.cache[file] = Document(file, lines, sha256)
         return self.cache[file]
 
     def __iter__(self) -> Iterator[str]:
@@ -195,24 +210,38 @@ class MilvusStore:
             return ""
         return self.client.describe_alias(self.alias)["collection_name"]
 
-    def _query_all(self, collection: str, filter: str, fields=None) -> list[dict]:
-        fields = fields or ["number", "part", "text"]
-        it = self.client.query_iterator(
-            collection, batch_size=4096, filter=filter, output_fields=fields
-        )
+    def _records(self, lines: str, prefix: str = "") -> list[dict]:
+        """Every file's record row: asked for by id prefix, split further while a page is full
+        (a query returns at most PAGE rows; Milvus Lite has no query iterator)."""
+        where = 'number == 0 and file != ""' + (f' and id like "{prefix}%"' if prefix else "")
+        rows = self.client.query(lines, filter=where, output_fields=["file", "text"], limit=PAGE)
+        if len(rows) < PAGE:
+            return rows
+        return [r for digit in "0123456789abcdef" for r in self._records(lines, prefix + digit)]
+
+    def _file_lines(self, file: str, count: int) -> tuple[str, ...]:
+        """All lines of a file, read in pages of line numbers."""
         rows: list[dict] = []
-        while batch := it.next():
-            rows.extend(batch)
-        it.close()
-        return rows
+        step = PAGE // 4  # pages of line numbers; a line longer than LINE_PIECE is several rows
+        for lo in range(0, count, step):
+            rows += self.client.query(
+                self.lines_name,
+                filter=f"file == {_lit(file)} and number > {lo} and number <= {lo + step}",
+                output_fields=["number", "part", "text"],
+                limit=PAGE,
+            )
+        return tuple(t for _, t in _join(rows))
 
     def _read_manifest(self, lines: str) -> dict | None:
+        """The manifest of a build; "records" maps each finished file to its record."""
+        self.client.load_collection(lines)  # a reopened Milvus holds collections released
         rows = self.client.query(lines, ids=["manifest"], output_fields=["text"])
         if not rows:
             return None
         manifest = json.loads(rows[0]["text"])
-        records = self._query_all(lines, 'number == 0 and file != ""', ["file", "text"])
-        manifest["files"] = {r["file"]: r["text"] for r in sorted(records, key=lambda r: r["file"])}
+        records = {r["file"]: r["text"] for r in self._records(lines)}
+        manifest["records"] = dict(sorted(records.items()))
+        manifest["files"] = {f: r.split()[0] for f, r in manifest["records"].items()}
         return manifest
 
     def load(self) -> None:
@@ -232,7 +261,7 @@ class MilvusStore:
         self.live, self.manifest = live, manifest
         self.client.load_collection(self.live)
         self.client.load_collection(self.lines_name)
-        self.documents = Documents(self, manifest["files"])
+        self.documents = Documents(self, manifest["records"])
 
     def _manifest_row(self) -> dict:
         manifest = {
@@ -249,30 +278,46 @@ class MilvusStore:
         """A chunks/lines pair to build into: an unpublished one of the same fingerprint left by
         an interrupted build (resumed), else a new one; other leftovers are dropped."""
         live = self._published()
+        head = f"{self.alias}_c_"
         resumable = ""
-        for name in sorted(self.client.list_collections()):
-            if not name.startswith(f"{self.alias}_c_") or name == live:
+        for gen in self._generations():
+            name, lines = f"{head}{gen}", f"{self.alias}_l_{gen}"
+            if name == live:
                 continue
-            lines = name.replace("_c_", "_l_", 1)
-            try:
-                manifest = self._read_manifest(lines) if self.client.has_collection(lines) else None
-            except Exception:  # a half-created pair: drop it below
-                manifest = None
+            manifest = None
+            if self.client.has_collection(name) and self.client.has_collection(lines):
+                try:
+                    manifest = self._read_manifest(lines)
+                except Exception:  # a half-created pair: dropped below
+                    manifest = None
             if not resumable and manifest and manifest["fingerprint"] == self.fingerprint:
                 resumable = name
                 continue
-            self.client.drop_collection(name)
-            if self.client.has_collection(lines):
-                self.client.drop_collection(lines)
+            self._drop(gen)
         if resumable:
+            self.client.load_collection(resumable)
             return resumable, resumable.replace("_c_", "_l_", 1), True
         gen = f"{time.strftime('%Y%m%d%H%M%S')}_{uuid.uuid4().hex[:6]}"
-        name, lines = f"{self.alias}_c_{gen}", f"{self.alias}_l_{gen}"
+        name, lines = f"{head}{gen}", f"{self.alias}_l_{gen}"
         (cs, ci), (ls, li) = _schemas(self.client, self.embedder.dim, chunks < FLAT_BELOW)
-        self.client.create_collection(lines, schema=ls, index_params=li)
-        self.client.insert(lines, [self._manifest_row()])
         self.client.create_collection(name, schema=cs, index_params=ci)
+        self.client.create_collection(lines, schema=ls, index_params=li)
+        self.client.insert(lines, [self._manifest_row()])  # last: marks the pair resumable
         return name, lines, False
+
+    def _generations(self) -> list[str]:
+        """Every build of this corpus in Milvus, published or not, by generation."""
+        found = set()
+        for name in self.client.list_collections():
+            for head in (f"{self.alias}_c_", f"{self.alias}_l_"):
+                if name.startswith(head):
+                    found.add(name[len(head) :])
+        return sorted(found)
+
+    def _drop(self, gen: str) -> None:
+        for name in (f"{self.alias}_c_{gen}", f"{self.alias}_l_{gen}"):
+            if self.client.has_collection(name):
+                self.client.drop_collection(name)
 
     def _write(self, name: str, lines: str, docs: list[Document], dirty: bool, progress) -> int:
         """Insert docs' chunks and lines; each file's record row last. Returns chunks embedded."""
@@ -310,7 +355,7 @@ class MilvusStore:
                  "text": c.text, "dense": v.tolist()}
                 for c, v in zip(chunks, vectors, strict=True)
             ])  # fmt: skip
-        self.client.insert(lines, [_record(d.file, d.sha256) for d, _ in group])
+        self.client.insert(lines, [_record(d) for d, _ in group])
 
     def build(self, rebuild: bool = False, progress: Progress | None = None) -> BuildReport:
         """Update the live build in place, or write a new one and move the alias (see Store)."""
@@ -325,6 +370,7 @@ class MilvusStore:
             report.rebuilt = "settings or embedder changed"
         if old is not None and not report.rebuilt:
             name, lines, dirty, have = live, live.replace("_c_", "_l_", 1), True, old["files"]
+            self.client.load_collection(name)
         else:
             estimate = sum(len(d.lines) for d in documents) // 2
             name, lines, dirty = self._new_generation(estimate)
@@ -349,10 +395,12 @@ class MilvusStore:
         if name != live:  # publish: the one step that changes what is served
             if live:
                 self.client.alter_alias(name, self.alias)
-                self.client.drop_collection(live)
-                self.client.drop_collection(live.replace("_c_", "_l_", 1))
             else:
                 self.client.create_alias(name, self.alias)
+            keep = name[len(f"{self.alias}_c_") :]
+            for gen in self._generations():
+                if gen != keep:
+                    self._drop(gen)
         self.load()
         report.chunks = self._count(self.live)
         report.seconds = time.perf_counter() - started
@@ -407,15 +455,21 @@ class MilvusStore:
 
     def lines(self, file: str, start: int, end: int) -> str:
         """See Store.lines."""
-        if file in self.documents.cache:
-            return "\n".join(self.documents.cache[file].lines[start - 1 : end])
+        if file in self.documents.cache or end - start > PAGE // 4:
+            return "\n".join(self.documents[file].lines[start - 1 : end])
         rows = self.client.query(
             self.lines_name,
             filter=f"file == {_lit(file)} and number >= {max(start, 1)} and number <= {int(end)}",
-            output_fields=["number", "part", "text"], limit=16384,
+            output_fields=["number", "part", "text"], limit=PAGE,
         )  # fmt: skip
         return "\n".join(t for _, t in _join(rows))
 
     def close(self) -> None:
-        """Close the Milvus connection (and with it a Lite file's lock)."""
+        """Close the Milvus connection; for a Lite file also stop its server, freeing the file's
+        lock for another process."""
         self.client.close()
+        where = self.settings.store
+        if not where.startswith(("milvus://", "http://", "https://", "tcp://")):
+            from milvus_lite.server_manager import server_manager_instance
+
+            server_manager_instance.release_server(str(Path(where).expanduser().resolve()))
