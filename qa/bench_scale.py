@@ -61,13 +61,11 @@ def make_corpus(folder: Path, lines: int, seed: int = 0) -> int:
         lengths = rng.integers(8, 45, paragraphs)
         ids = rng.choice(len(vocab), int(lengths.sum()), p=p)
         out, at = [], 0
-        for k, length in enumerate(lengths):
+        for length in lengths:
             words = [vocab[i] for i in ids[at : at + length]]
             at += length
             words[0] = words[0].capitalize()
-            out.append(" ".join(words) + ".")
-            if len(out) * 2 - 1 < n and k < paragraphs - 1:
-                out.append("")
+            out += [" ".join(words) + ".", ""]  # paragraphs with blank lines between
         text = "\n".join(out[:n]) + "\n"
         (folder / f"{files:06d}.txt").write_text(text, encoding="utf-8")
         files, written = files + 1, written + n
