@@ -38,7 +38,7 @@ from qa.store import FORMAT, BuildReport, Progress
 LINE_PIECE = 8000  # characters per line row: Milvus VARCHAR holds 65,535 bytes
 SLAB = 512  # chunks embedded and inserted together
 PAGE = 16384  # most rows one Milvus query returns
-FLAT_BELOW = 50_000  # chunks; past it the dense field gets an HNSW index
+FLAT_BELOW = 1_000_000  # chunks (estimated); past it the dense field gets an HNSW index
 HNSW = {"M": 32, "efConstruction": 200}
 EF_SEARCH = 128
 BM25 = {"bm25_k1": 1.5, "bm25_b": 0.75}  # bm25s's defaults, which the local store uses
@@ -372,7 +372,7 @@ class MilvusStore:
             name, lines, dirty, have = live, live.replace("_c_", "_l_", 1), True, old["files"]
             self.client.load_collection(name)
         else:
-            estimate = sum(len(d.lines) for d in documents) // 2
+            estimate = sum(len(d.lines) for d in documents) // 2  # ~2 lines a chunk in news
             name, lines, dirty = self._new_generation(estimate)
             have = self._read_manifest(lines)["files"] if dirty else {}
         now = {d.file: d for d in documents}
