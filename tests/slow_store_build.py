@@ -23,5 +23,5 @@ if __name__ == "__main__":
     settings = Settings(docs=docs, index_dir=index_dir, store=where, chunk_size=50)
     store = make_store(settings, SlowEmbedder())
     print("start", flush=True)
-    store.build(rebuild=True)
+    store.build(rebuild=True, progress=lambda done, total: print(done, total, flush=True))
     print("done", flush=True)

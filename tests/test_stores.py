@@ -164,3 +164,29 @@ def test_killed_build_leaves_previous_build_serving(store_settings, kind):
     else:
         assert len(store.client.list_collections()) == 2
     store.close()
+
+
+def test_interrupted_milvus_build_is_resumed(settings, tmp_path):
+    """Files a killed build finished are kept: the next build embeds only the rest."""
+    small = settings.model_copy(update={"store": str(tmp_path / "m.db"), "chunk_size": 50})
+    for i in range(20):
+        (small.docs / f"extra{i}.txt").write_text("\n\n".join(f"para {j} " * 8 for j in range(40)))
+    script = Path(__file__).parent / "slow_store_build.py"
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).parent.parent))
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(small.docs), str(small.index_dir), small.store],
+        stdout=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdout.readline().strip() == b"start"
+    done, total = map(int, proc.stdout.readline().split())  # a first group of files is in
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert 0 < done < total
+    store = make_store(small, FakeEmbedder())
+    with pytest.raises(IndexMissingError):
+        store.load()  # nothing was published
+    report = store.build()
+    assert report.chunks == total and report.embedded <= total - done
+    assert len(store.documents) == 25
+    store.close()
