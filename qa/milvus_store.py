@@ -1,162 +1,45 @@
 """A Store in Milvus: a Milvus Lite file for development, any Milvus server by URI for production.
 
-Each build is a pair of collections, `<alias>_c_<gen>` and `<alias>_l_<gen>`:
-
-    chunks  id, file, start_line, end_line, text (BM25 function -> sparse), dense
-    lines   every line of every file (pieces of at most LINE_PIECE characters), the source of
-            quotes; row `number == 0` of a file records its sha256 and is written after all of
-            the file's rows, row id "manifest" holds the manifest
-
-The alias `<alias>` names the live chunks collection. A full build writes a new pair and then
-moves the alias, so a build killed at any moment leaves the previous build serving (and the
-next build resumes the unpublished pair, keeping the files it finished). An incremental update
-replaces a changed file's rows in the live pair: the file's record row goes last, so a file
-interrupted half way is redone by the next build.
+Collections and rows are laid out as qa/milvus_schema.py describes. The alias `<alias>` names the
+live chunks collection. A full build writes a new pair and then moves the alias, so a build
+killed at any moment leaves the previous build serving (and the next build resumes the
+unpublished pair, keeping the files it finished). An incremental update replaces a changed
+file's rows in the live pair: the file's record row goes last, so a file interrupted half way is
+redone by the next build.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import logging
 import re
 import time
 import uuid
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 
 import numpy as np
 
 from qa.chunk import Chunk, chunk_document
 from qa.corpus import Document, read_corpus
 from qa.embed import Embedder
-from qa.errors import IndexMissingError, IndexStaleError, ModelUnavailableError
+from qa.errors import IndexMissingError, IndexStaleError
+from qa.milvus_schema import (
+    EF_SEARCH,
+    FLAT_BELOW,
+    alias_for,
+    connect,
+    join_pieces,
+    line_rows,
+    lit,
+    record,
+    release,
+    schemas,
+)
 from qa.retrieve import CANDIDATES, RRF_K, Passage
 from qa.settings import Settings
 from qa.store import FORMAT, BuildReport, Progress
 
-LINE_PIECE = 8000  # characters per line row: Milvus VARCHAR holds 65,535 bytes
 SLAB = 512  # chunks embedded and inserted together
 PAGE = 16384  # most rows one Milvus query returns
-FLAT_BELOW = 1_000_000  # chunks (estimated); past it the dense field gets an HNSW index
-HNSW = {"M": 32, "efConstruction": 200}
-EF_SEARCH = 128
-BM25 = {"bm25_k1": 1.5, "bm25_b": 0.75}  # bm25s's defaults, which the local store uses
-
-
-def analyzer() -> dict:
-    """Milvus's standard tokenizer made to cut words as the local store's bm25s does: its
-    English stop words, and no one-character words (bm25s keeps only \\w\\w+)."""
-    from bm25s.stopwords import STOPWORDS_EN
-
-    single = [chr(c) for c in range(ord("a"), ord("z") + 1)] + list("0123456789_")
-    stop = {"type": "stop", "stop_words": sorted(set(STOPWORDS_EN) | set(single))}
-    return {"tokenizer": "standard", "filter": ["lowercase", stop]}
-
-
-def connect(where: str):
-    """A MilvusClient for a Lite file path or a milvus://host:port (http://…) URI."""
-    from pymilvus import MilvusClient
-
-    logging.getLogger("pymilvus").setLevel(logging.ERROR)  # it warns on every query iterator
-
-    if where.startswith("milvus://"):
-        uri = "http://" + where[len("milvus://") :]
-    elif where.startswith(("http://", "https://", "tcp://")):
-        uri = where
-    else:
-        path = Path(where).expanduser().resolve()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        uri = str(path)
-        # Milvus Lite's in-process server logs a traceback for each RPC it lacks (AllocTimestamp,
-        # asked for after create_index) although pymilvus carries on without it
-        logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
-    try:
-        return MilvusClient(uri=uri)
-    except Exception as exc:  # pymilvus raises several types for "cannot reach or open"
-        raise ModelUnavailableError(f"cannot open Milvus at {where!r}: {exc!r}") from exc
-
-
-def alias_for(settings: Settings) -> str:
-    """The collection alias of a corpus: its folder name and a hash of its path."""
-    docs = settings.docs.resolve()
-    name = re.sub(r"\W", "_", docs.name)[:24] or "docs"
-    return f"qa_{name}_{hashlib.sha256(str(docs).encode()).hexdigest()[:8]}"
-
-
-def _lit(value: str | list[str]) -> str:
-    """A Milvus expression literal (Milvus Lite takes no filter_params templates)."""
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _file_key(file: str) -> str:
-    return hashlib.sha1(file.encode()).hexdigest()[:16]
-
-
-def _schemas(client, dim: int, flat: bool):
-    from pymilvus import DataType, Function, FunctionType
-
-    chunks = client.create_schema(auto_id=False)
-    chunks.add_field("id", DataType.VARCHAR, is_primary=True, max_length=64)
-    chunks.add_field("file", DataType.VARCHAR, max_length=4096)
-    chunks.add_field("start_line", DataType.INT64)
-    chunks.add_field("end_line", DataType.INT64)
-    chunks.add_field(
-        "text", DataType.VARCHAR, max_length=65535, enable_analyzer=True, analyzer_params=analyzer()
-    )
-    chunks.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
-    chunks.add_field("dense", DataType.FLOAT_VECTOR, dim=dim)
-    chunks.add_function(
-        Function(
-            name="bm25",
-            function_type=FunctionType.BM25,
-            input_field_names=["text"],
-            output_field_names=["sparse"],
-        )
-    )
-    chunk_index = client.prepare_index_params()
-    if flat:
-        chunk_index.add_index("dense", index_type="FLAT", metric_type="IP")
-    else:
-        chunk_index.add_index("dense", index_type="HNSW", metric_type="IP", params=HNSW)
-    chunk_index.add_index(
-        "sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params=BM25
-    )
-    lines = client.create_schema(auto_id=False)
-    lines.add_field("id", DataType.VARCHAR, is_primary=True, max_length=64)
-    lines.add_field("file", DataType.VARCHAR, max_length=4096)
-    lines.add_field("number", DataType.INT64)
-    lines.add_field("part", DataType.INT64)
-    lines.add_field("text", DataType.VARCHAR, max_length=65535)
-    lines.add_field("v", DataType.FLOAT_VECTOR, dim=2)  # Milvus wants a vector in every collection
-    line_index = client.prepare_index_params()
-    line_index.add_index("v", index_type="FLAT", metric_type="L2")
-    return (chunks, chunk_index), (lines, line_index)
-
-
-def _line_rows(doc: Document) -> Iterator[dict]:
-    key = _file_key(doc.file)
-    for n, line in enumerate(doc.lines, start=1):
-        pieces = [line[i : i + LINE_PIECE] for i in range(0, len(line), LINE_PIECE)] or [""]
-        for p, piece in enumerate(pieces):
-            yield {"id": f"{key}:{n}:{p}", "file": doc.file, "number": n, "part": p,
-                   "text": piece, "v": [0.0, 0.0]}  # fmt: skip
-
-
-def _record(doc: Document) -> dict:
-    return {"id": f"{_file_key(doc.file)}:0:0", "file": doc.file, "number": 0, "part": 0,
-            "text": f"{doc.sha256} {len(doc.lines)}", "v": [0.0, 0.0]}  # fmt: skip
-
-
-def _join(rows: list[dict]) -> list[tuple[int, str]]:
-    rows.sort(key=lambda r: (r["number"], r["part"]))
-    out: list[tuple[int, str]] = []
-    for r in rows:
-        if out and out[-1][0] == r["number"]:
-            out[-1] = (r["number"], out[-1][1] + r["text"])
-        else:
-            out.append((r["number"], r["text"]))
-    return out
 
 
 class Documents(Mapping):
@@ -226,11 +109,11 @@ class MilvusStore:
         for lo in range(0, count, step):
             rows += self.client.query(
                 self.lines_name,
-                filter=f"file == {_lit(file)} and number > {lo} and number <= {lo + step}",
+                filter=f"file == {lit(file)} and number > {lo} and number <= {lo + step}",
                 output_fields=["number", "part", "text"],
                 limit=PAGE,
             )
-        return tuple(t for _, t in _join(rows))
+        return tuple(t for _, t in join_pieces(rows))
 
     def _read_manifest(self, lines: str) -> dict | None:
         """The manifest of a build; "records" maps each finished file to its record."""
@@ -299,7 +182,7 @@ class MilvusStore:
             return resumable, resumable.replace("_c_", "_l_", 1), True
         gen = f"{time.strftime('%Y%m%d%H%M%S')}_{uuid.uuid4().hex[:6]}"
         name, lines = f"{head}{gen}", f"{self.alias}_l_{gen}"
-        (cs, ci), (ls, li) = _schemas(self.client, self.embedder.dim, chunks < FLAT_BELOW)
+        (cs, ci), (ls, li) = schemas(self.client, self.embedder.dim, chunks < FLAT_BELOW)
         self.client.create_collection(name, schema=cs, index_params=ci)
         self.client.create_collection(lines, schema=ls, index_params=li)
         self.client.insert(lines, [self._manifest_row()])  # last: marks the pair resumable
@@ -343,10 +226,10 @@ class MilvusStore:
             else np.zeros((0, self.embedder.dim), dtype=np.float32)
         )
         if dirty:  # leftovers of an interrupted build, or the old version of a changed file
-            files = _lit([d.file for d, _ in group])
+            files = lit([d.file for d, _ in group])
             self.client.delete(name, filter=f"file in {files}")
             self.client.delete(lines, filter=f"file in {files}")
-        rows = [r for d, _ in group for r in _line_rows(d)]
+        rows = [r for d, _ in group for r in line_rows(d)]
         for start in range(0, len(rows), 4096):
             self.client.insert(lines, rows[start : start + 4096])
         if chunks:
@@ -355,7 +238,7 @@ class MilvusStore:
                  "text": c.text, "dense": v.tolist()}
                 for c, v in zip(chunks, vectors, strict=True)
             ])  # fmt: skip
-        self.client.insert(lines, [_record(d) for d, _ in group])
+        self.client.insert(lines, [record(d) for d, _ in group])
 
     def build(self, rebuild: bool = False, progress: Progress | None = None) -> BuildReport:
         """Update the live build in place, or write a new one and move the alias (see Store)."""
@@ -375,36 +258,33 @@ class MilvusStore:
             estimate = sum(len(d.lines) for d in documents) // 2  # ~2 lines a chunk in news
             name, lines, dirty = self._new_generation(estimate)
             have = self._read_manifest(lines)["files"] if dirty else {}
-        now = {d.file: d for d in documents}
-        report.removed = sorted(set(have) - set(now))
-        todo = []
-        for doc in documents:
-            if have.get(doc.file) == doc.sha256:
-                report.unchanged.append(doc.file)
-                continue
-            (report.changed if doc.file in have else report.added).append(doc.file)
-            todo.append(doc)
+        todo = _plan(documents, have, report)
         if report.removed:
-            self.client.delete(name, filter=f"file in {_lit(report.removed)}")
-            self.client.delete(lines, filter=f"file in {_lit(report.removed)}")
+            self.client.delete(name, filter=f"file in {lit(report.removed)}")
+            self.client.delete(lines, filter=f"file in {lit(report.removed)}")
         report.embedded = self._write(name, lines, todo, dirty, progress)
         if todo or report.removed or name != live:
             self.client.upsert(lines, [self._manifest_row()])
         self.client.flush(lines)
         self.client.flush(name)
-        if name != live:  # publish: the one step that changes what is served
-            if live:
-                self.client.alter_alias(name, self.alias)
-            else:
-                self.client.create_alias(name, self.alias)
-            keep = name[len(f"{self.alias}_c_") :]
-            for gen in self._generations():
-                if gen != keep:
-                    self._drop(gen)
+        if name != live:
+            self._publish(name, live)
         self.load()
         report.chunks = self._count(self.live)
         report.seconds = time.perf_counter() - started
         return report
+
+    def _publish(self, name: str, live: str) -> None:
+        """Point the alias at a finished build (the one step that changes what is served), then
+        drop every other build."""
+        if live:
+            self.client.alter_alias(name, self.alias)
+        else:
+            self.client.create_alias(name, self.alias)
+        keep = name[len(f"{self.alias}_c_") :]
+        for gen in self._generations():
+            if gen != keep:
+                self._drop(gen)
 
     def _count(self, name: str) -> int:
         return int(self.client.query(name, filter="", output_fields=["count(*)"])[0]["count(*)"])
@@ -448,7 +328,7 @@ class MilvusStore:
             return {}
         hits = self.client.search(
             self.live, data=[question], anns_field="sparse", limit=len(ids),
-            filter=f"id in {_lit(ids)}", output_fields=[],
+            filter=f"id in {lit(ids)}", output_fields=[],
             search_params={"metric_type": "BM25"},
         )[0]  # fmt: skip
         return {h["id"]: abs(float(h["distance"])) for h in hits}
@@ -459,17 +339,27 @@ class MilvusStore:
             return "\n".join(self.documents[file].lines[start - 1 : end])
         rows = self.client.query(
             self.lines_name,
-            filter=f"file == {_lit(file)} and number >= {max(start, 1)} and number <= {int(end)}",
+            filter=f"file == {lit(file)} and number >= {max(start, 1)} and number <= {int(end)}",
             output_fields=["number", "part", "text"], limit=PAGE,
         )  # fmt: skip
-        return "\n".join(t for _, t in _join(rows))
+        return "\n".join(t for _, t in join_pieces(rows))
 
     def close(self) -> None:
         """Close the Milvus connection; for a Lite file also stop its server, freeing the file's
         lock for another process."""
         self.client.close()
-        where = self.settings.store
-        if not where.startswith(("milvus://", "http://", "https://", "tcp://")):
-            from milvus_lite.server_manager import server_manager_instance
+        release(self.settings.store)
 
-            server_manager_instance.release_server(str(Path(where).expanduser().resolve()))
+
+def _plan(documents: list[Document], have: dict[str, str], report: BuildReport) -> list[Document]:
+    """The documents to (re)write, given the sha256 of each file a build holds; fills in
+    report's added, changed, removed and unchanged."""
+    report.removed = sorted(set(have) - {d.file for d in documents})
+    todo = []
+    for doc in documents:
+        if have.get(doc.file) == doc.sha256:
+            report.unchanged.append(doc.file)
+            continue
+        (report.changed if doc.file in have else report.added).append(doc.file)
+        todo.append(doc)
+    return todo
