@@ -127,6 +127,10 @@ class MilvusStore:
         manifest["files"] = {f: r.split()[0] for f, r in manifest["records"].items()}
         return manifest
 
+    def published(self) -> bool:
+        """See Store.published."""
+        return bool(self._published())
+
     def load(self) -> None:
         """Open the build the alias names (see Store.load)."""
         live = self._published()
@@ -134,7 +138,9 @@ class MilvusStore:
             raise IndexMissingError(f"no index for {self.settings.docs} in Milvus: run `qa index`")
         manifest = self._read_manifest(live.replace("_c_", "_l_", 1))
         if manifest is None:
-            raise IndexMissingError(f"Milvus collection {live} has no manifest: run `qa index`")
+            raise IndexMissingError(
+                f"Milvus collection {live} has no manifest: run `qa index --rebuild`"
+            )
         if manifest.get("fingerprint") != self.fingerprint:
             raise IndexStaleError(
                 f"Milvus index {live} was built with other settings or another embedder "

@@ -31,6 +31,9 @@ class Store(Protocol):
         """Open the published build; IndexMissingError / IndexStaleError when there is none
         or it was built with other settings."""
 
+    def published(self) -> bool:
+        """True when a build is published (loadable or not)."""
+
     def build(self, rebuild: bool = False, progress: Progress | None = None) -> BuildReport:
         """Bring the index up to date with settings.docs (add, replace and remove files,
         re-embedding only what changed) and publish it atomically."""
@@ -64,6 +67,10 @@ class LocalStore:
     def load(self) -> None:
         """Open the current build (see Store.load)."""
         self._use(load_store(self.settings.index_dir, self.fingerprint))
+
+    def published(self) -> bool:
+        """See Store.published."""
+        return (self.settings.index_dir / "current").exists()
 
     def build(self, rebuild: bool = False, progress: Progress | None = None) -> BuildReport:
         """Update or rebuild the index folder (see Store.build)."""
@@ -120,11 +127,8 @@ def open_store_for(
         store.load()
         return store
     except (IndexMissingError, IndexStaleError) as exc:
-        corrupt = isinstance(exc, IndexMissingError) and getattr(exc, "corrupt", False)
-        if store.kind == "local" and (settings.index_dir / "current").exists():
-            corrupt = isinstance(exc, IndexMissingError)
-        if corrupt:
-            raise
+        if isinstance(exc, IndexMissingError) and store.published():
+            raise  # corrupt: never silently replaced, the message says to rebuild
         if on_build:
             on_build(f"{exc}; building the index now")
     report = store.build(progress=progress)

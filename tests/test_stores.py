@@ -106,9 +106,18 @@ def test_other_settings_are_stale_and_rebuilt(store_settings):
     store.close()
 
 
-def test_missing_index(store_settings):
+def test_missing_index_is_built_and_a_corrupt_one_is_not_replaced(store_settings, kind):
+    emb = FakeEmbedder()
     with pytest.raises(IndexMissingError):
-        make_store(store_settings, FakeEmbedder()).load()
+        make_store(store_settings, emb).load()
+    store = open_store_for(store_settings, emb)
+    if kind == "local":
+        (store_settings.index_dir / "current" / "chunks.jsonl").write_text("{broken\n")
+    else:
+        store.client.delete(store.lines_name, ids=["manifest"])
+    store.close()
+    with pytest.raises(IndexMissingError, match="--rebuild"):
+        open_store_for(store_settings, emb)
 
 
 def test_hybrid_search_order_matches_between_stores(settings, tmp_path):
