@@ -257,6 +257,18 @@ def bench(
     questions: Annotated[int, typer.Option(min=1, help="How many questions to time.")] = 20,
     sizes: Annotated[str, typer.Option(help="Synthetic index sizes for search.")] = "10000,100000",
     out: Annotated[Path | None, typer.Option("--out", help="Write the figures as JSON.")] = None,
+    scale: Annotated[
+        bool, typer.Option("--scale", help="Stores on synthetic corpora of --scale-sizes lines.")
+    ] = False,
+    scale_sizes: Annotated[str, typer.Option(help="Corpus sizes for --scale, in lines.")] = (
+        "10000,100000,1000000"
+    ),
+    stores: Annotated[str, typer.Option(help="Stores for --scale: local, milvus.")] = (
+        "local,milvus"
+    ),
+    embed_sample: Annotated[
+        int, typer.Option(min=0, help="Chunks timed through MiniLM for --scale (0: skip).")
+    ] = 256,
     docs: Docs = None,
     model: Model = None,
     embedder: EmbedderOpt = None,
@@ -267,6 +279,21 @@ def bench(
     """Measure load, index build, embedding, search and per-question speed (prints figures)."""
     from qa.bench import run
     from qa.evaluate import load_gold
+
+    if scale:
+        from qa.bench_scale import run as run_scale
+
+        try:
+            chosen = [int(x) for x in scale_sizes.split(",") if x.strip()]
+        except ValueError:
+            raise InputError(f"--scale-sizes must be whole numbers, not {scale_sizes!r}") from None
+        settings = make_settings(docs=docs, embedder=embedder)
+        kinds = [x.strip() for x in stores.split(",") if x.strip()]
+        report = run_scale(settings, chosen, kinds, embed_sample)
+        print_scale(report)
+        if out:
+            out.write_text(json.dumps(report, indent=2))
+        return
 
     try:
         chosen_sizes = [int(x) for x in sizes.split(",") if x.strip()]
@@ -280,6 +307,25 @@ def bench(
     print_bench(report)
     if out:
         out.write_text(json.dumps(report, indent=2))
+
+
+def print_scale(report: dict) -> None:
+    """The --scale figures as a table."""
+    from rich.table import Table
+
+    rates = report["embedding"]
+    title = (
+        f"qa bench --scale · MiniLM {rates.get('local_chunks_s')} chunks/s in process, "
+        f"{rates.get('engine_chunks_s')} through an engine of {rates.get('engine_workers')} "
+        f"workers · {report['cores']} cores, load {report['load_average']:.1f}"
+    )
+    table = Table(title=title, caption=report["note"])
+    columns = list(dict.fromkeys(k for row in report["stores"] for k in row))
+    for col in columns:
+        table.add_column(col, justify="right")
+    for row in report["stores"]:
+        table.add_row(*(str(row.get(c, "")) for c in columns))
+    _console().print(table)
 
 
 def print_bench(report: dict) -> None:

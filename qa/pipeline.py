@@ -11,7 +11,8 @@ from pathlib import Path
 from qa.answer import ABSTAIN_TEXT, Answer, Timings
 from qa.cite import LONG_LINE, answer_line, cite, line_citation
 from qa.drift import freshen
-from qa.embed import Embedder, SentenceTransformerEmbedder
+from qa.embed import Embedder
+from qa.embed_remote import make_embedder
 from qa.errors import IndexMissingError, IndexStaleError, InputError
 from qa.generate import (
     Generator,
@@ -26,6 +27,7 @@ from qa.read import ChoiceReader, Line, LineRanker, ModelReader, Reader, Reading
 from qa.retrieve import Passage, Retriever
 from qa.settings import Settings
 from qa.store import BuildReport, Progress, Store, build_index, load_store
+from qa.stores import open_store_for
 from qa.text import content_words, sentences
 
 log = logging.getLogger(__name__)
@@ -87,7 +89,9 @@ class Pipeline:
         self.embedder = embedder
         self.generator = generator
         self.prompts = load_prompts(settings.prompts_dir)
-        self.retriever = Retriever(store, embedder, settings.hybrid)
+        # the local files are searched by FAISS + bm25s here; another store searches itself
+        local = hasattr(store, "faiss_index")
+        self.retriever = Retriever(store, embedder, settings.hybrid) if local else store
         self.lines = LineRanker(store, embedder)
         self.reader_mode = settings.reader_mode()
 
@@ -122,10 +126,14 @@ class Pipeline:
         progress: Progress | None = None,
     ) -> Pipeline:
         """Load everything, building the index first when there is none or it is stale."""
-        if (settings.index_dir / "current").exists():
+        local = settings.store.strip() in ("", "local")
+        if local and (settings.index_dir / "current").exists():
             validate(settings.index_dir)  # a damaged index is named before any model loads
-        embedder = SentenceTransformerEmbedder(settings.embedder_path(), settings.threads)
-        store = open_store(settings, embedder, on_build, progress)
+        embedder = make_embedder(settings)
+        if local:
+            store = open_store(settings, embedder, on_build, progress)
+        else:  # Milvus (a Lite file or a server): it searches itself, hybrid inside Milvus
+            store = open_store_for(settings, embedder, on_build, progress)
         return cls(settings, store, embedder, make_generator(settings))
 
     @property

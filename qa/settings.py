@@ -138,6 +138,22 @@ class Settings(BaseSettings):
     llm_concurrency: int = Field(
         4, ge=1, le=256, description="Requests in flight to llm_url (match its parallel slots)."
     )
+    store: str = Field(
+        "local",
+        description="Where the index lives: local (FAISS + BM25 files in index_dir), a Milvus "
+        "Lite file (path ending .db), or a Milvus server (milvus://host:19530).",
+    )
+    embed_url: str = Field(
+        "",
+        description="OpenAI-compatible server (…/v1) to embed with instead of the local embedder.",
+    )
+    embed_model: str = Field(
+        "", description="Model name to send to embed_url; empty means the embedder folder's name."
+    )
+    embed_concurrency: int = Field(
+        4, ge=1, le=256, description="Embedding requests in flight to embed_url."
+    )
+    embed_batch: int = Field(64, ge=1, le=4096, description="Texts per embedding request.")
     host: str = Field("127.0.0.1", description="Address `qa serve` binds to.")
     port: int = Field(8000, ge=0, le=65535, description="Port `qa serve` listens on.")
     max_queue: int = Field(
