@@ -77,12 +77,14 @@ class Turn:
     cited: list[str] = field(default_factory=list)
 
     def entity(self) -> str:
-        """The answer when it names something (capitalised, not a number or a clause)."""
-        if not self.answer or not asked_for(self.standalone):
+        """The answer when it names something: a name, or what 'which/what N' asked for."""
+        kind = asked_for(self.standalone)
+        if not self.answer or not kind or len(self.answer.split()) > 6:
             return ""
-        if len(self.answer.split()) > 6 or not names(f"x {self.answer}"):
-            return ""
-        return self.answer
+        if names(f"x {self.answer}"):
+            return self.answer
+        # "which troops?" -> "paratroop troops"; not a number, nor a gloss for "what does X mean"
+        return self.answer if kind != "thing" and not re.search(r"\d", self.answer) else ""
 
     def candidates(self, pronoun: str) -> list[str]:
         """What a pronoun may point to in this turn, likeliest first."""

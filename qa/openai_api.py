@@ -99,7 +99,8 @@ def add_openai_routes(app: FastAPI) -> None:
         if not users or not users[-1].strip():
             raise InputError("the last user message is empty")
         pipeline = app.state.pipeline
-        conversation = conversation_of(body.messages[:-1], pipeline.store)
+        last = max(i for i, m in enumerate(body.messages) if m.role == "user")
+        conversation = conversation_of(body.messages[:last], pipeline.store)
         question = users[-1]
         standalone = conversation.resolve(question)
         deadline = time.monotonic() + app.state.settings.request_timeout

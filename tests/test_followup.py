@@ -31,6 +31,13 @@ TABLE = [
      "Where did Oleksander Syrskyi say troops were pushing?"),
     ([("Which village near Bakhmut did Ukraine report partial success at?", "Klishchiivka", [RIA])],
      "Who said an attack there was repelled?", "Who said an attack in Klishchiivka was repelled?"),
+    ([("Which troops did the Russians deploy to reinforce Bakhmut?", "paratroop troops",
+       ["the Russians have deployed paratroop troops to reinforce their forces in Bakhmut."])],
+     "Who said they were deployed?", "Who said paratroop troops were deployed?"),
+    ([("What does Kinzhal mean?", "dagger", ["Kinzhal (“dagger” in Russian) missiles"])],
+     "Who presented it?", "Who presented Kinzhal?"),
+    ([("How many missiles were shot down?", "12 other missiles", ["SIX and 12 other missiles"])],
+     "Who said it?", "Who said it?"),
     # pronouns pointing at a name in the earlier question
     ([("What did Prigozhin say about Bakhmut?", "", [])],
      "When will his units leave?", "When will Prigozhin's units leave?"),

@@ -68,3 +68,9 @@ def test_the_route_resolves_and_never_fails_on_odd_history(fake_pipeline):
             {"role": "assistant", "content": f"Kinzhal\n\n[1] {KINZHAL}:23-23"},
             {"role": "user", "content": FOLLOW}]})  # fmt: skip
         assert first.json()["qa"]["search_question"] == "Who presented Kinzhal in 2018?"
+        trailing = client.post("/v1/chat/completions", json={"messages": [
+            {"role": "user", "content": FIRST},
+            {"role": "assistant", "content": f"Kinzhal\n\n[1] {KINZHAL}:23-23"},
+            {"role": "user", "content": FOLLOW},
+            {"role": "system", "content": "be brief"}]})  # fmt: skip
+        assert trailing.json()["qa"]["search_question"] == "Who presented Kinzhal in 2018?"
