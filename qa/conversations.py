@@ -3,16 +3,14 @@ pipeline, score its last turn, and the same last question asked standalone for c
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from qa.answer import Answer
-from qa.errors import InputError
-from qa.evaluate import EVIDENCE, GoldItem, score_one, summarize
+from qa.evaluate import EVIDENCE, GoldItem, load_jsonl, score_one, summarize
 from qa.followup import Conversation
 
 
@@ -63,31 +61,7 @@ class ConversationItem(BaseModel):
 
 def load_conversations(path: Path) -> list[ConversationItem]:
     """Parse a conversation file (JSON Lines); InputError naming the first bad line."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read conversation file {str(path)!r}: {exc}") from exc
-    items: list[ConversationItem] = []
-    seen: set[str] = set()
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            item = ConversationItem.model_validate(json.loads(line))
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{number}: {exc}") from exc
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(map(str, first["loc"]))
-            where = f"{where}: " if where else ""
-            raise InputError(f"{path}:{number}: {where}{first['msg']}") from exc
-        if item.id in seen:
-            raise InputError(f"{path}:{number}: duplicate id {item.id!r}")
-        seen.add(item.id)
-        items.append(item)
-    if not items:
-        raise InputError(f"conversation file {str(path)!r} has no conversations")
-    return items
+    return load_jsonl(path, ConversationItem, "conversation")
 
 
 def play(ask: Ask, turns: list[str], conversation: Conversation | None = None) -> list[Answer]:

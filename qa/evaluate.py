@@ -9,6 +9,7 @@ import string
 from collections.abc import Callable
 from itertools import pairwise
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -22,6 +23,8 @@ from qa.stats import answer_precision, interval
 MAX_ANSWER_WORDS = 20
 MAX_CITED_LINES = 6
 RECALL_KS = (1, 3, 5, 10)
+T = TypeVar("T", bound=BaseModel)
+Check = Callable[[BaseModel], str]
 EVIDENCE = re.compile(r"^(?P<file>.+?):(?P<start>\d+)(?:-(?P<end>\d+))?$")
 
 
@@ -48,39 +51,51 @@ class GoldItem(BaseModel):
         return out
 
 
-def load_gold(path: Path) -> list[GoldItem]:
-    """Parse a gold file; InputError naming the first bad line."""
+def load_jsonl(path: Path, model: type[T], what: str, check: Check | None = None) -> list[T]:
+    """Parse a JSON Lines file of `model` rows with unique ids; InputError naming the first bad
+    line (`check` may name what else is wrong with a row)."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read gold file {str(path)!r}: {exc}") from exc
+        raise InputError(f"cannot read {what} file {str(path)!r}: {exc}") from exc
     items, seen = [], set()
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            item = GoldItem.model_validate(json.loads(line))
-        except (json.JSONDecodeError, ValidationError) as exc:
-            first = (
-                str(exc).splitlines()[0]
-                if isinstance(exc, json.JSONDecodeError)
-                else (
-                    "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-                )
+            item = model.model_validate(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{number}: {str(exc).splitlines()[0]}") from exc
+        except ValidationError as exc:
+            first = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}".lstrip(": ") for e in exc.errors()
             )
             raise InputError(f"{path}:{number}: {first}") from exc
-        bad = [ref for ref in item.evidence if not EVIDENCE.match(ref)]
-        if bad:
-            raise InputError(f"{path}:{number}: evidence {bad[0]!r} is not file:line or file:a-b")
-        if item.answerable and not item.answers:
-            raise InputError(f"{path}:{number}: an answerable question needs answers")
+        problem = check(item) if check else ""
+        if problem:
+            raise InputError(f"{path}:{number}: {problem}")
         if item.id in seen:
             raise InputError(f"{path}:{number}: duplicate id {item.id!r}")
         seen.add(item.id)
         items.append(item)
     if not items:
-        raise InputError(f"gold file {str(path)!r} has no questions")
+        raise InputError(f"{what} file {str(path)!r} has no {what}s")
     return items
+
+
+def gold_problem(item: GoldItem) -> str:
+    """What is wrong with a gold question beyond its fields' types ('' for nothing)."""
+    bad = [ref for ref in item.evidence if not EVIDENCE.match(ref)]
+    if bad:
+        return f"evidence {bad[0]!r} is not file:line or file:a-b"
+    if item.answerable and not item.answers:
+        return "an answerable question needs answers"
+    return ""
+
+
+def load_gold(path: Path) -> list[GoldItem]:
+    """Parse a gold file; InputError naming the first bad line."""
+    return load_jsonl(path, GoldItem, "question", gold_problem)
 
 
 def normalize(text: str) -> str:
