@@ -116,6 +116,8 @@ class Pipeline:
         self._reader_mode = mode
         # lines the model reads: a reader model sees more than the rules' fallback does
         self.shown = self.settings.model_lines if mode == "model" else self.settings.context_lines
+        # a model that reads every question is told when to decline (prompts/reader.txt)
+        self.system_prompt = "reader" if mode == "model" else "system"
         self.reader = make_reader(self)
 
     @classmethod
@@ -226,7 +228,7 @@ class Pipeline:
         context = "\n".join(excerpt(ln.text, question) for ln in lines[: self.shown])
         user = self.prompts["answer"].render(passages=context, question=question)
         return [
-            {"role": "system", "content": self.prompts["system"].render()},
+            {"role": "system", "content": self.prompts[self.system_prompt].render()},
             {"role": "user", "content": user},
         ]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from qa.errors import ModelUnavailableError
 
-EXPECTED = {"system": set(), "answer": {"passages", "question"}}
+EXPECTED = {"system": set(), "reader": set(), "answer": {"passages", "question"}}
 
 
 class Prompt:
