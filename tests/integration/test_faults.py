@@ -236,6 +236,18 @@ def test_client_that_gives_up_on_a_plain_ask_frees_the_model(held_server):
     print(f"model free {time.monotonic() - gave_up:.1f}s after the client left; {statuses}")
 
 
+def test_client_that_gives_up_on_a_chat_completion_frees_the_model(held_server):
+    """Defect 8, OpenAI route: a non-streamed /v1/chat/completions left after 1.5 s frees the
+    model (held 10 s per token otherwise) for the next request within 5 s."""
+    url = f"{held_server.url}/ask"
+    assert wait_for_the_model(url, 30)[-1] == 200  # warm: the lines it reads are embedded
+    body = {"messages": [{"role": "user", "content": KINZHAL_Q}]}
+    with pytest.raises(httpx.TimeoutException):
+        httpx.post(f"{held_server.url}/v1/chat/completions", json=body, timeout=1.5)
+    statuses = wait_for_the_model(url, 5)
+    assert statuses[-1] == 200, statuses
+
+
 def test_articles_edited_and_deleted_under_a_running_server(tmp_path):
     """Defect 1 under `qa serve` before a new build is live (watching off here): answers flag
     the change and never quote what is gone."""
