@@ -177,10 +177,10 @@ def index(
 
 def build(settings: Settings, rebuild: bool):
     """Load the embedder and build or update the index, with a progress bar on a terminal."""
-    from qa.embed import SentenceTransformerEmbedder
+    from qa.embed import load_embedder
     from qa.pipeline import index_now
 
-    emb = SentenceTransformerEmbedder(settings.embedder_path(), settings.threads)
+    emb = load_embedder(settings.embedder_path(), settings.threads, settings.embedder_runtime)
     bar, update = progress_bar("embedding")
     if bar:
         bar.start()

@@ -11,7 +11,7 @@ from pathlib import Path
 from qa.answer import ABSTAIN_TEXT, Answer, Timings
 from qa.cite import LONG_LINE, answer_line, cite, line_citation
 from qa.drift import freshen
-from qa.embed import Embedder, SentenceTransformerEmbedder
+from qa.embed import Embedder, load_embedder
 from qa.errors import IndexMissingError, IndexStaleError, InputError
 from qa.generate import (
     Generator,
@@ -135,7 +135,9 @@ class Pipeline(Swappable):
         """Load everything, building the index first when there is none or it is stale."""
         if (settings.index_dir / "current").exists():
             validate(settings.index_dir)  # a damaged index is named before any model loads
-        embedder = SentenceTransformerEmbedder(settings.embedder_path(), settings.threads)
+        embedder = load_embedder(
+            settings.embedder_path(), settings.threads, settings.embedder_runtime
+        )
         store = open_store(settings, embedder, on_build, progress)
         return cls(settings, store, embedder, make_generator(settings))
 

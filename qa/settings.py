@@ -64,6 +64,11 @@ class Settings(BaseSettings):
         "",
         description="Path to a sentence-transformers model folder; empty means the bundled MiniLM.",
     )
+    embedder_runtime: Literal["auto", "numpy", "torch"] = Field(
+        "auto",
+        description="auto: NumPy for a BERT embedder it reproduces (the bundled MiniLM; starts "
+        "seconds sooner, no torch), else sentence-transformers; numpy or torch to force one.",
+    )
     chunk_size: int = Field(
         400,
         ge=50,
