@@ -68,12 +68,13 @@ class Swappable:
     @contextmanager
     def pinned(self) -> Iterator[None]:
         """Within it, this thread keeps reading the build that was live when it began."""
+        outer = getattr(self._pins, "loaded", None)  # an ask within an ask keeps the outer's
         with self._swap_lock:
-            self._pins.loaded = self._live
+            self._pins.loaded = outer or self._live
         try:
             yield
         finally:
-            self._pins.loaded = None
+            self._pins.loaded = outer
 
     def swap(self, loaded: Loaded, make_reader: Any) -> None:
         """Make `loaded` live (its reader made by make_reader(self) once it is)."""
