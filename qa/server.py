@@ -114,6 +114,13 @@ class Health(BaseModel):
     files: int
     chunks: int
     index_built_at: str
+    index_build: str = Field(description="The live build of the index (its folder name).")
+    index_updating: bool = Field(
+        False, description="True while changed articles are being re-indexed."
+    )
+    index_watching: bool = Field(
+        False, description="True once changes to the articles folder are being watched."
+    )
 
 
 STATUS = {
@@ -206,6 +213,7 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
     )
     app.state.pipeline = pipeline
     app.state.settings = settings
+    app.state.live = None  # a LiveIndex under `qa serve` with watching on
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     add_middleware(app, settings)
     add_error_handlers(app)
@@ -326,7 +334,11 @@ def add_routes(app: FastAPI, settings: Settings) -> None:
         """Ready or not, and what is loaded."""
         p = pipe()
         check = getattr(p.generator, "health", None)
+        live = app.state.live
         return Health(
+            index_build=p.store.path.name,
+            index_updating=bool(live and live.updating),
+            index_watching=bool(live and live.watching),
             status=await run_in_threadpool(check) if check else "ready",
             model=p.generator.name,
             embedder=p.embedder.name,
@@ -526,4 +538,15 @@ def serve(settings: Settings) -> None:
     # reaches the command line as one line and its exit code, never a startup traceback
     pipeline = Pipeline.from_settings(settings, lambda m: log.warning("%s", m))
     app = create_app(settings, pipeline)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+    if settings.watch:
+        from qa.live import LiveIndex
+
+        app.state.live = LiveIndex(pipeline)
+        app.state.live.start()
+    try:
+        uvicorn.run(
+            app, host=settings.host, port=settings.port, log_level="warning", access_log=False
+        )
+    finally:
+        if app.state.live is not None:
+            app.state.live.stop()

@@ -64,6 +64,11 @@ class Settings(BaseSettings):
         "",
         description="Path to a sentence-transformers model folder; empty means the bundled MiniLM.",
     )
+    embedder_runtime: Literal["auto", "numpy", "torch"] = Field(
+        "auto",
+        description="auto: NumPy for a BERT embedder it reproduces (the bundled MiniLM; starts "
+        "seconds sooner, no torch), else sentence-transformers; numpy or torch to force one.",
+    )
     chunk_size: int = Field(
         400,
         ge=50,
@@ -165,6 +170,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(16384, ge=256, description="Largest request body accepted.")
     api_key: str = Field("", description="When set, every route but /health needs this bearer key.")
     log_questions: bool = Field(False, description="Log question text at INFO.")
+    watch: bool = Field(
+        True,
+        description="`qa serve` watches the articles folder and re-indexes added, changed, "
+        "emptied and deleted files in the background.",
+    )
 
     def for_docs(self, docs: Path) -> Settings:
         """These settings for another folder of articles, with an index of its own beside this
