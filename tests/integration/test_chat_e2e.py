@@ -64,7 +64,7 @@ def test_chat_in_a_terminal(built, tmp_path):
 def test_ctrl_c_stops_a_streamed_answer(built, tmp_path):
     # the model reads every question and pauses after each token, so the answer is still being
     # written when Ctrl-C arrives, whatever the machine's speed
-    child = spawn(built, tmp_path, QA_READER="model", QA_TOKEN_DELAY_MS="500")
+    child = spawn(built, tmp_path, QA_READER="model", QA_TOKEN_DELAY_MS="3000")
     child.sendline("How many Kinzhal missiles did Ukraine say it shot down over Kyiv?")
     child.expect_exact("\x1b[2m")  # the first streamed token (dim) is on the screen
     child.delaybeforesend = 0

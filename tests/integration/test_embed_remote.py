@@ -44,7 +44,7 @@ def engine():
 
 
 def test_remote_vectors_match_local(engine):
-    texts = [c.text for d in read_corpus(SEEDS) for c in chunk_document(d)][:96]
+    texts = [c.text for d in read_corpus(SEEDS).documents for c in chunk_document(d)][:96]
     local = SentenceTransformerEmbedder(Settings().embedder_path(), 2)
     remote = RemoteEmbedder(engine, batch=8, concurrency=4)  # 12 requests, 4 in flight
     assert (remote.name, remote.dim) == (local.name, local.dim)
