@@ -48,7 +48,7 @@ PERSON_NOUNS = (
     "person|official|minister|leader|spokes(?:person|man|woman)|reporter|general|president|mayor|"
     "governor|chief|head|chair(?:person|man|woman)?|director"
 )
-PLACE_NOUNS = "city|town|village|region|country|province|settlement|river|place|oblast|capital"
+PLACE_NOUNS = "city|town|village|region|country|province|settlement|river|place|capital"
 # kinds of named things in general; no kind that only these articles name
 PROPER_NOUNS = (
     "organi[sz]ation|agency|institution|university|institute|group|company|newspaper|name"
