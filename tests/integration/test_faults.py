@@ -200,7 +200,9 @@ def test_malformed_chat_content_and_chunked_over_limit_body_on_a_real_server(ser
 
 @pytest.fixture
 def held_server(built):
-    """Every question goes to the model, which then holds it 10 s per token; nobody may wait."""
+    """Every question goes to the model, which then holds it 10 s per token; nobody may wait.
+    A generation that is not cancelled holds the model far longer than any wait below, so the
+    waits can be generous enough for a loaded machine."""
     env = {**built, "QA_MAX_QUEUE": "0", "QA_TOKEN_DELAY_MS": "10000", "QA_READER": "model"}
     s = Server(env)
     yield s
@@ -221,30 +223,42 @@ def wait_for_the_model(url: str, seconds: float) -> list[int]:
     return statuses
 
 
+def give_up_on(url: str, body: dict, seconds: float = 20) -> None:
+    """Post, get the model, and leave after 1.5 s; a 503 (a probe's generation not yet
+    stopped) is retried until the model is free."""
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        try:
+            r = httpx.post(url, json=body, timeout=1.5)
+        except httpx.TimeoutException:
+            return  # it got the model and was still being answered: the client leaves
+        assert r.status_code == 503, r.text  # anything else answered within 1.5 s: not held
+        time.sleep(0.25)
+    pytest.fail("the model never became free")
+
+
 def test_client_that_gives_up_on_a_plain_ask_frees_the_model(held_server):
     """Defect 8: the model is held 10 s after each token unless the request is cancelled; a
-    client giving up after 1.5 s must free it for the next request within 5 s."""
+    client giving up after 1.5 s must free it for the next request within 8 s."""
     url = f"{held_server.url}/ask"
     warm = wait_for_the_model(url, 30)  # the first question also embeds the lines it reads
     assert warm[-1] == 200, warm
-    assert wait_for_the_model(url, 5)[-1] == 200  # a dropped stream freed it
-    with pytest.raises(httpx.TimeoutException):
-        httpx.post(url, json={"question": KINZHAL_Q}, timeout=1.5)
+    assert wait_for_the_model(url, 8)[-1] == 200  # a dropped stream freed it
+    give_up_on(url, {"question": KINZHAL_Q})
     gave_up = time.monotonic()
-    statuses = wait_for_the_model(url, 5)
+    statuses = wait_for_the_model(url, 8)
     assert statuses[-1] == 200, statuses
     print(f"model free {time.monotonic() - gave_up:.1f}s after the client left; {statuses}")
 
 
 def test_client_that_gives_up_on_a_chat_completion_frees_the_model(held_server):
     """Defect 8, OpenAI route: a non-streamed /v1/chat/completions left after 1.5 s frees the
-    model (held 10 s per token otherwise) for the next request within 5 s."""
+    model (held 10 s per token otherwise) for the next request within 8 s."""
     url = f"{held_server.url}/ask"
     assert wait_for_the_model(url, 30)[-1] == 200  # warm: the lines it reads are embedded
     body = {"messages": [{"role": "user", "content": KINZHAL_Q}]}
-    with pytest.raises(httpx.TimeoutException):
-        httpx.post(f"{held_server.url}/v1/chat/completions", json=body, timeout=1.5)
-    statuses = wait_for_the_model(url, 5)
+    give_up_on(f"{held_server.url}/v1/chat/completions", body)
+    statuses = wait_for_the_model(url, 8)
     assert statuses[-1] == 200, statuses
 
 

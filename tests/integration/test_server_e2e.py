@@ -20,7 +20,7 @@ def test_ask_contract(server):
     assert set(body["timings_ms"]) >= {"retrieve", "generate", "total"}
     assert "six" in body["answer"].lower() or "6" in body["answer"]
     c = body["citations"][0]
-    assert set(c) == {"file", "start_line", "end_line", "quote"}
+    assert set(c) == {"file", "start_line", "end_line", "quote", "start_char", "end_char"}
     src = httpx.get(
         f"{server.url}/sources/{c['file']}",
         params={"start": c["start_line"], "end": c["end_line"]},

@@ -3,7 +3,7 @@
 import json
 
 from qa.embed import SentenceTransformerEmbedder
-from qa.read import Reader
+from qa.read import LineRanker
 from qa.settings import Settings
 from qa.stores import open_store_for
 
@@ -26,7 +26,7 @@ def test_local_and_milvus_lite_agree_on_top3_lines(tmp_path):
     embedder = SentenceTransformerEmbedder(settings.embedder_path(), settings.threads)
     local = open_store_for(settings, embedder)
     milvus = open_store_for(settings.model_copy(update={"store": str(tmp_path / "m.db")}), embedder)
-    readers = {id(s): Reader(s, embedder) for s in (local, milvus)}
+    readers = {id(s): LineRanker(s, embedder) for s in (local, milvus)}
     questions = [json.loads(line)["question"] for line in GOLD.read_text().splitlines()]
     same, differ = 0, []
     for q in questions:

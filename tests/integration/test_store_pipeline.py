@@ -9,7 +9,6 @@ import json
 
 from qa.embed import SentenceTransformerEmbedder
 from qa.pipeline import Pipeline, make_generator
-from qa.read import Reader
 from qa.settings import Settings
 from qa.stores import open_store_for
 
@@ -20,8 +19,7 @@ GOLD = ROOT / "tests" / "gold" / "dev.jsonl"
 
 def over(store, settings, embedder, generator, local) -> Pipeline:
     pipeline = Pipeline(settings, local.loaded, embedder, generator)
-    pipeline.store, pipeline.retriever = store, store  # Store.search is Retriever.search
-    pipeline.reader = Reader(store, embedder)
+    pipeline.swap_store(store)  # a store that is not the local files searches itself
     return pipeline
 
 
