@@ -201,8 +201,7 @@ def test_malformed_chat_content_and_chunked_over_limit_body_on_a_real_server(ser
 @pytest.fixture
 def held_server(built):
     """Every question goes to the model, which then holds it 10 s per token; nobody may wait.
-    A generation that is not cancelled holds the model far longer than any wait below, so the
-    waits can be generous enough for a loaded machine."""
+    A generation that is not cancelled holds the model longer than any wait below (8 s)."""
     env = {**built, "QA_MAX_QUEUE": "0", "QA_TOKEN_DELAY_MS": "10000", "QA_READER": "model"}
     s = Server(env)
     yield s
