@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -185,6 +186,10 @@ def run(pipeline: Pipeline, json_out: bool, no_color: bool) -> None:
     console = Console(no_color=no_color or not interactive, highlight=False,
                       soft_wrap=not interactive, stderr=json_out)  # fmt: skip
     chat = Chat(pipeline, console, json_out, live=interactive)
+    if interactive:
+        # a shell without job control starts background commands with SIGINT ignored, and
+        # Python keeps an ignored signal ignored: Ctrl-C on this terminal must still stop an answer
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     if not interactive:
         for line in sys.stdin:
             if not chat.handle(line):
