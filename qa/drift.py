@@ -3,7 +3,6 @@ and answers whose citations no longer match the files they cite."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field
 from itertools import islice
@@ -14,7 +13,7 @@ from qa.cite import Citation
 from qa.corpus import decode_line, list_files, name_of
 from qa.embed import embedder_name
 from qa.errors import QAError
-from qa.integrity import validate
+from qa.integrity import file_sha256, validate
 from qa.settings import Settings
 
 
@@ -48,15 +47,6 @@ def records(manifest: dict) -> dict[str, dict]:
     return out
 
 
-def sha256_of(path: Path) -> str:
-    """The file's sha256, read in blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def differs(path: Path, rec: dict) -> str:
     """'' when the file matches its record, else 'changed', 'emptied' or 'deleted'."""
     try:
@@ -70,7 +60,7 @@ def differs(path: Path, rec: dict) -> str:
     if "sha256" not in rec:  # a skipped file: its size or time is all there is
         return "changed"
     try:
-        return "" if sha256_of(path) == rec["sha256"] else "changed"
+        return "" if file_sha256(path) == rec["sha256"] else "changed"
     except OSError:
         return "changed"
 
