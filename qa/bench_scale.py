@@ -130,10 +130,12 @@ def serve_figures(settings: Settings, questions: list[str]) -> dict:
 def _dense_recall(store, vectors: np.ndarray, k: int = 10) -> float:
     """Share of the exact dense top-k that the store's dense index returns."""
     if store.kind == "local":
-        index, all_vectors = store.loaded.faiss_index, store.loaded.vectors
-        found = index.search(vectors, k)[1]
-        exact = np.argsort(-(vectors @ all_vectors.T), axis=1)[:, :k]
-        shares = [len(set(a) & set(b)) / k for a, b in zip(found, exact, strict=True)]
+        from qa.retrieve import Retriever
+
+        dense = Retriever(store.loaded, store.embedder).dense
+        exact = np.argsort(-(vectors @ store.loaded.vectors.T), axis=1)[:, :k]
+        shares = [len(set(dense(v, k)[1].tolist()) & set(e.tolist())) / k
+                  for v, e in zip(vectors, exact, strict=True)]  # fmt: skip
         return round(float(np.mean(shares)), 3)
     rows = store.client.query(store.live, filter="", output_fields=["id", "dense"], limit=16384)
     if len(rows) == 16384:  # past a page, read every vector by id prefix
@@ -235,11 +237,12 @@ def run(settings: Settings, sizes: list[int], stores: list[str], embed_sample: i
                 started = time.perf_counter()
                 report = store.build()
                 index_s = time.perf_counter() - started
+                update_s = _update_one_file(store, docs)
                 store.close()
                 questions = _questions(docs)
                 row = {"lines": lines, "store": kind, "chunks": report.chunks,
                        "corpus_s": round(made, 1), "index_s": round(index_s, 1),
-                       **_serve_in_subprocess(s, questions)}  # fmt: skip
+                       "update_s": update_s, **_serve_in_subprocess(s, questions)}  # fmt: skip
                 if rates:
                     row["embed_est_s"] = round(report.chunks / rates["local_chunks_s"])
                 rows.append(row)
@@ -247,6 +250,20 @@ def run(settings: Settings, sizes: list[int], stores: list[str], embed_sample: i
     note = " ".join(__doc__.split("\n\n")[1].split())
     return {"embedding": rates, "stores": rows, "load_average": os.getloadavg()[0],
             "cores": os.cpu_count(), "note": note}  # fmt: skip
+
+
+def _update_one_file(store, docs: Path) -> float:
+    """Seconds to bring the index in step after one article changes (what the live index does
+    in a serving process: the store already open), then the file is put back and re-indexed."""
+    path = sorted(docs.iterdir())[len(list(docs.iterdir())) // 2]
+    before = path.read_text()
+    path.write_text(before + "\nA late correction was added to this article.\n")
+    started = time.perf_counter()
+    store.build()
+    seconds = time.perf_counter() - started
+    path.write_text(before)
+    store.build()
+    return round(seconds, 2)
 
 
 def _questions(docs: Path) -> list[str]:

@@ -86,9 +86,24 @@ def progress_bar(label: str):
     """A rich progress callback on a terminal, nothing otherwise."""
     if not sys.stderr.isatty():
         return None, None
-    from rich.progress import Progress
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
 
-    bar = Progress(transient=True, console=_console(err=True))
+    class Rate(ProgressColumn):
+        def render(self, task) -> Text:
+            return Text(f"{task.speed:,.0f} chunks/s" if task.speed else "", style="cyan")
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), Rate(),
+                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                   transient=True, console=_console(err=True))  # fmt: skip
     task = bar.add_task(label, total=None)
 
     def update(done: int, total: int) -> None:

@@ -7,12 +7,26 @@ import hashlib
 import json
 from pathlib import Path
 
-import numpy as np
+from qa.errors import IndexMissingError, IndexStaleError
 
-from qa.errors import IndexMissingError
+FORMAT = 2  # of a build folder: segments (qa/segment.py) named by a manifest
 
-DATA_FILES = ("chunks.jsonl", "documents.jsonl", "vectors.npy", "faiss.index")
-REQUIRED = ("format", "fingerprint", "embedder", "dim", "docs", "files")
+REQUIRED = ("format", "fingerprint", "embedder", "dim", "docs", "files", "segments", "checksums")
+
+
+# sha256 of files by (path, size, mtime): a build's unchanged segments are not hashed again
+_hashed: dict[tuple, str] = {}
+
+
+def verified_sha256(path: Path) -> str:
+    """file_sha256, remembered in this process until the file's size or time changes."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _hashed:
+        if len(_hashed) > 4096:
+            _hashed.clear()
+        _hashed[key] = file_sha256(path)
+    return _hashed[key]
 
 
 def file_sha256(path: Path) -> str:
@@ -24,25 +38,14 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def checksums(folder: Path) -> dict[str, str]:
-    """sha256 of each data file of a build folder, for its manifest."""
-    return {name: file_sha256(folder / name) for name in DATA_FILES}
+def data_files(folder: Path, manifest: dict) -> list[str]:
+    """Every data file a build uses, relative to the index folder: its own and its segments'."""
+    from qa.segment import FILES
 
-
-def count_lines(path: Path) -> int:
-    """Newline-terminated rows in a file."""
-    with open(path, "rb") as fh:
-        return sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b""))
-
-
-def vector_shape(path: Path) -> tuple[int, ...]:
-    """The shape in a .npy header, without reading the array."""
-    with open(path, "rb") as fh:
-        fmt = np.lib.format
-        major, _ = fmt.read_magic(fh)
-        read = fmt.read_array_header_1_0 if major == 1 else fmt.read_array_header_2_0
-        shape, _, _ = read(fh)
-    return tuple(shape)
+    names = [f"{folder.name}/rarity.json"]
+    for seg in manifest.get("segments") or []:
+        names += [f"segments/{seg['name']}/{f}" for f in FILES]
+    return names
 
 
 def problem(folder: Path, manifest: dict) -> str:
@@ -50,24 +53,13 @@ def problem(folder: Path, manifest: dict) -> str:
     missing = [k for k in REQUIRED if k not in manifest]
     if missing:
         return f"manifest.json lacks {', '.join(missing)}"
-    for name in DATA_FILES:
-        if not (folder / name).is_file():
+    root = folder.parent
+    for name in data_files(folder, manifest):
+        if not (root / name).is_file():
             return f"{name} is missing"
-    expected = manifest.get("checksums") or {}
-    for name, sha in expected.items():
-        if name in DATA_FILES and file_sha256(folder / name) != sha:
+    for name, sha in manifest["checksums"].items():
+        if verified_sha256(root / name) != sha:
             return f"{name} does not match its checksum"
-    rows = manifest.get("rows") or {}
-    for name, key in (("chunks.jsonl", "chunks"), ("documents.jsonl", "documents")):
-        if key in rows and count_lines(folder / name) != rows[key]:
-            return f"{name} has {count_lines(folder / name)} rows, not {rows[key]}"
-    try:
-        shape = vector_shape(folder / "vectors.npy")
-    except (OSError, ValueError, EOFError) as exc:
-        return f"vectors.npy is unreadable ({exc or 'empty'})"
-    chunks = rows.get("chunks", count_lines(folder / "chunks.jsonl"))
-    if shape != (chunks, manifest["dim"]):
-        return f"vectors.npy holds {shape}, not ({chunks}, {manifest['dim']})"
     return ""
 
 
@@ -82,10 +74,15 @@ def validate(index_dir: Path) -> dict:
 
 def stamp(current: Path) -> tuple:
     """Size and modification time of each file of a build: what a rewrite would change."""
+    try:
+        manifest = json.loads((current / "manifest.json").read_text())
+        names = data_files(current, manifest) if isinstance(manifest, dict) else []
+    except (OSError, ValueError, TypeError, KeyError):
+        names = []
     out = []
-    for name in (*DATA_FILES, "manifest.json"):
+    for name in (*names, f"{current.name}/manifest.json"):
         try:
-            st = (current / name).stat()
+            st = (current.parent / name).stat()
             out.append((name, st.st_size, st.st_mtime_ns))
         except OSError:
             out.append((name, -1, -1))
@@ -101,12 +98,18 @@ def check_build(index_dir: Path, current: Path) -> dict:
     key = stamp(current)
     if key in _whole:
         return dict(_whole[key])
+    manifest = None
     try:
         manifest = json.loads((current / "manifest.json").read_text())
         found = "manifest.json is not an object" if not isinstance(manifest, dict) else ""
         found = found or problem(current, manifest)
     except (OSError, ValueError, TypeError) as exc:
         found = f"manifest.json is unreadable ({exc})"
+    if isinstance(manifest, dict) and manifest.get("format") != FORMAT:
+        raise IndexStaleError(
+            f"index in {str(index_dir)!r} was written by another version of qa "
+            f"(format {manifest.get('format')}, not {FORMAT}): run `qa index` to rebuild it"
+        )
     if found:
         raise IndexMissingError(
             f"index in {str(index_dir)!r} is damaged: {found}; run `qa index --rebuild`"

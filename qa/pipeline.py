@@ -95,7 +95,7 @@ class Pipeline(Swappable):
     def load(self, store: Store) -> Loaded:
         """A build of the index with its retriever and line ranker (word rarity, BM25)."""
         # the local files are searched by FAISS + bm25s here; another store searches itself
-        local = hasattr(store, "faiss_index")
+        local = hasattr(store, "segments")
         retriever = Retriever(store, self.embedder, self.settings.hybrid) if local else store
         return Loaded(store, retriever, LineRanker(store, self.embedder))
 
@@ -138,7 +138,10 @@ class Pipeline(Swappable):
         """Load everything, building the index first when there is none or it is stale."""
         local = settings.store.strip() in ("", "local")
         if local and (settings.index_dir / "current").exists():
-            validate(settings.index_dir)  # a damaged index is named before any model loads
+            try:
+                validate(settings.index_dir)  # a damaged index is named before any model loads
+            except IndexStaleError:
+                pass  # written by another version of qa: rebuilt below
         embedder = make_embedder(settings)
         if local:
             store = open_store(settings, embedder, on_build, progress)

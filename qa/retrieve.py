@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-
 import numpy as np
 from pydantic import BaseModel, Field
 
 from qa.embed import Embedder
+from qa.lexical import bm25
 from qa.store import Store
 
 RRF_K = 60
@@ -27,59 +26,66 @@ class Passage(BaseModel):
 
 
 class Retriever:
-    """Searches one Store."""
+    """Searches one local Store: dense (FAISS, per segment) and BM25 (corpus-wide statistics)
+    candidates fused by reciprocal rank."""
 
     def __init__(self, store: Store, embedder: Embedder, hybrid: bool = True) -> None:
         self.store = store
         self.embedder = embedder
-        self.bm25 = None
-        if hybrid and store.chunks:
-            import bm25s
+        self.hybrid = hybrid
 
-            logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on import
-            tokens = bm25s.tokenize(
-                [c.text for c in store.chunks], stopwords="en", show_progress=False
-            )
-            self.bm25 = bm25s.BM25()
-            self.bm25.index(tokens, show_progress=False)
+    def dense(self, query: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, index order) of the `depth` live chunks closest to the query vector."""
+        store = self.store
+        scores, found = [], []
+        for i, seg in enumerate(store.segments):
+            s, rows = seg.search(query, min(depth, len(store.rows[i])), store.live[i])
+            scores.append(s)
+            found.append(store.index_of(i, rows))
+        if not scores:
+            return np.zeros(0, np.float32), np.zeros(0, np.int64)
+        scores, found = np.concatenate(scores), np.concatenate(found)
+        order = np.lexsort((found, -scores))[:depth]
+        return scores[order], found[order]
 
-    def _lexical(self, question: str) -> np.ndarray:
-        import bm25s
-
-        words = bm25s.tokenize([question], stopwords="en", return_ids=False, show_progress=False)[0]
-        if not words:
-            return np.zeros(len(self.store.chunks), dtype=np.float32)
-        return np.asarray(self.bm25.get_scores(words), dtype=np.float32)
+    def lexical(self, question: str) -> tuple[np.ndarray, np.ndarray]:
+        """(BM25 scores, index order) of the chunks sharing a word with the question."""
+        store = self.store
+        postings = [(s.postings, live) for s, live in zip(store.segments, store.live, strict=True)]
+        hits = bm25(question, postings, store.avgdl, store.size)
+        found = [store.index_of(i, rows) for i, (rows, _) in enumerate(hits)]
+        if not found:
+            return np.zeros(0, np.float32), np.zeros(0, np.int64)
+        return np.concatenate([s for _, s in hits]), np.concatenate(found)
 
     def search(self, question: str, k: int, vector: np.ndarray | None = None) -> list[Passage]:
         """The k passages most relevant to the question, best first (`vector`: its embedding,
         when the caller has it already)."""
-        chunks = self.store.chunks
-        if not chunks:
+        store = self.store
+        if not store.size:
             return []
-        query = (self.embedder.embed_batch([question])[0] if vector is None else vector)[None, :]
-        depth = min(len(chunks), max(k, CANDIDATES))
-        _, ids = self.store.faiss_index.search(query, depth)  # dense candidates from FAISS
-        order = ids[0][ids[0] >= 0]
-        fused = np.zeros(len(chunks), dtype=np.float64)
-        fused[order] += 1.0 / (RRF_K + np.arange(1, len(order) + 1))
-        lexical = np.zeros(len(chunks), dtype=np.float32)
-        if self.bm25 is not None:
-            lexical = self._lexical(question)
-            hits = np.argsort(-lexical, kind="stable")[:CANDIDATES]
-            hits = hits[lexical[hits] > 0]
-            fused[hits] += 1.0 / (RRF_K + np.arange(1, len(hits) + 1))
-        best = np.argsort(-fused, kind="stable")[:k]
-        dense = self.store.vectors[best] @ query[0]  # exact cosine for the ones returned
-        return [
-            Passage(
-                file=chunks[i].file,
-                start_line=chunks[i].start_line,
-                end_line=chunks[i].end_line,
-                score=round(float(cos), 4),
-                text=chunks[i].text,
-                lexical=round(float(lexical[i]), 4),
-                id=chunks[i].id,
-            )
-            for i, cos in zip(best, dense, strict=True)
-        ]
+        query = self.embedder.embed_batch([question])[0] if vector is None else vector
+        query = np.asarray(query, dtype=np.float32)
+        _, order = self.dense(query, min(store.size, max(k, CANDIDATES)))
+        fused: dict[int, float] = {}
+        for rank, i in enumerate(order.tolist(), 1):
+            fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank)
+        scores, found = self.lexical(question) if self.hybrid else (np.zeros(0), np.zeros(0, int))
+        top = np.lexsort((found, -scores))[:CANDIDATES]
+        for rank, i in enumerate(found[top[scores[top] > 0]].tolist(), 1):
+            fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank)
+        best = sorted(fused, key=lambda i: (-fused[i], i))[:k]
+        mine = np.isin(found, best)
+        lexical = dict(zip(found[mine].tolist(), scores[mine].tolist(), strict=True))
+        passages = []
+        for i in best:
+            seg, row = store.locate(i)
+            segment = store.segments[seg]
+            chunk = segment.chunk(row)
+            cos = float(segment.vectors(np.array([row]))[0] @ query)  # exact, for those returned
+            passages.append(Passage(
+                file=chunk.file, start_line=chunk.start_line, end_line=chunk.end_line,
+                score=round(cos, 4), text=chunk.text, lexical=round(lexical.get(i, 0.0), 4),
+                id=chunk.id,
+            ))  # fmt: skip
+        return passages

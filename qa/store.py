@@ -1,14 +1,17 @@
-"""The on-disk index: FAISS vectors, chunks, documents and a manifest, swapped in atomically.
+"""The on-disk local index: immutable segments (qa/segment.py) and builds that name them.
 
 Layout of the index folder::
 
-    current -> build-<time>-<pid>/   (a symlink, replaced atomically when a build completes)
-    build-*/manifest.json            embedder, dimension, chunking, fingerprint, file hashes
-    build-*/chunks.jsonl             one Chunk per line, row i = vector i
-    build-*/documents.jsonl          every file's lines, the source of every quote
-    build-*/vectors.npy              float32 unit vectors (reused by incremental builds)
-    build-*/faiss.index              inner-product index over the vectors
+    current -> build-<time>-<pid>-<id>/   (a symlink, replaced atomically when a build completes)
+    build-*/manifest.json   embedder, dimension, chunking, fingerprint, file records, segments
+                            (each with the numbers of its files no longer live), checksums
+    build-*/rarity.json     in how many lines each word occurs (the reader's word rarity)
+    segments/seg-*/         the text, chunks, BM25 terms and vectors of some files
+    partial/<fingerprint>/  vectors of files embedded by a build that did not finish (resumed)
 
+An update embeds only new and changed files, writes them as a new small segment and marks their
+old copies dead; when small segments or dead rows pass a quarter of the index, or there are more
+than MAX_SEGMENTS, the live rows are merged into one segment (vectors reused, not re-embedded).
 A build killed at any moment leaves `current` pointing at the previous complete build.
 """
 
@@ -19,37 +22,128 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from qa.chunk import Chunk, chunk_document
-from qa.corpus import Document, Skipped, read_corpus
+from qa.corpus import Document, Skipped, list_files, name_of, read_file
 from qa.embed import Embedder
 from qa.errors import IndexMissingError, IndexStaleError, IndexWriteError
-from qa.integrity import check_build, checksums
+from qa.integrity import FORMAT, check_build, file_sha256
+from qa.segment import FILES, Segment, write_segment
 from qa.settings import Settings
+from qa.text import words
 
-FORMAT = 1
+MAX_SEGMENTS = 8
+MERGE_SHARE = 0.25  # small segments or dead rows past this share of the index: merge
 Progress = Callable[[int, int], None]
+
+
+class Documents(Mapping):
+    """Every live file by name; its lines are read from the segment on demand."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.cache: OrderedDict[str, Document] = OrderedDict()
+
+    def __getitem__(self, file: str) -> Document:
+        if file in self.cache:
+            self.cache.move_to_end(file)
+            return self.cache[file]
+        seg, no = self.store.where[file]  # KeyError for a file that is not indexed
+        segment = self.store.segments[seg]
+        rec = segment.files[no]
+        doc = Document(file, segment.lines(no), rec["sha256"], rec["size"], rec["mtime_ns"],
+                       rec["encoding"])  # fmt: skip
+        self.cache[file] = doc
+        if len(self.cache) > 256:
+            self.cache.popitem(last=False)
+        return doc
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.store.where)
+
+    def __len__(self) -> int:
+        return len(self.store.where)
+
+
+class Chunks(Sequence):
+    """The live chunks in index order, made on demand (a million need not sit in memory)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def __len__(self) -> int:
+        return self.store.size
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        i = int(i) + (len(self) if i < 0 else 0)
+        if not 0 <= i < len(self):
+            raise IndexError("chunk index out of range")
+        seg, row = self.store.locate(i)
+        return self.store.segments[seg].chunk(row)
 
 
 @dataclass
 class Store:
-    """A loaded index."""
+    """A loaded build: its segments, which of their rows are live, and the word counts."""
 
     manifest: dict
-    chunks: list[Chunk]
-    vectors: np.ndarray
-    documents: dict[str, Document]
+    segments: list[Segment]
+    dead: list[list[int]]
     path: Path
-    faiss_index: object = field(repr=False, default=None)
+    rarity_counts: dict[str, int] = field(default_factory=dict, repr=False)
+    line_total: int = 0
+
+    def __post_init__(self) -> None:
+        self.where: dict[str, tuple[int, int]] = {}
+        self.live: list[np.ndarray | None] = []  # per segment: live rows, None when all are
+        self.rows: list[np.ndarray] = []  # per segment: its live rows, in order
+        for i, (seg, dead) in enumerate(zip(self.segments, self.dead, strict=True)):
+            for no, rec in enumerate(seg.files):
+                if no not in dead:
+                    self.where[rec["file"]] = (i, no)
+            mask = ~np.isin(seg.spans[:, 0], dead) if dead else None
+            self.live.append(mask)
+            self.rows.append(
+                np.flatnonzero(mask) if mask is not None else np.arange(len(seg.spans))
+            )
+        self.where = dict(sorted(self.where.items()))
+        self.base = np.cumsum([0] + [len(r) for r in self.rows])  # first index of each segment
+        self.size = int(self.base[-1])
+        lengths = sum(
+            float(s.postings.lengths[r].sum())
+            for s, r in zip(self.segments, self.rows, strict=True)
+        )
+        self.avgdl = lengths / max(self.size, 1)
+        self.documents = Documents(self)
+        self.chunks = Chunks(self)
+
+    def locate(self, index: int) -> tuple[int, int]:
+        """(segment, row) of the index-th live chunk."""
+        seg = int(np.searchsorted(self.base, index, side="right")) - 1
+        return seg, int(self.rows[seg][index - self.base[seg]])
+
+    def index_of(self, seg: int, rows: np.ndarray) -> np.ndarray:
+        """The index order of live rows of a segment."""
+        return self.base[seg] + np.searchsorted(self.rows[seg], rows)
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """Every live chunk's vector, in index order (for tests and benchmarks: a copy)."""
+        parts = [s.vectors()[r] for s, r in zip(self.segments, self.rows, strict=True)]
+        return np.vstack(parts) if parts else np.zeros((0, self.manifest["dim"]), np.float32)
 
     def lines(self, file: str, start: int, end: int) -> str:
         """The exact text of lines start..end (1-based, inclusive) of a corpus file."""
-        return "\n".join(self.documents[file].lines[start - 1 : end])
+        seg, no = self.where[file]
+        return "\n".join(self.segments[seg].lines(no, start, end))
 
 
 @dataclass
@@ -66,6 +160,8 @@ class BuildReport:
     rebuilt: str = ""
     chunks: int = 0
     embedded: int = 0
+    resumed: int = 0
+    merged: bool = False
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -81,47 +177,43 @@ class BuildReport:
         if self.skipped:
             parts.append(f"{len(self.skipped)} skipped")
         head = f"full rebuild ({self.rebuilt}); " if self.rebuilt else ""
+        resumed = f" ({self.resumed} kept from an interrupted build)" if self.resumed else ""
         return (
-            f"{head}{', '.join(parts)}; {self.chunks} chunks, {self.embedded} embedded "
+            f"{head}{', '.join(parts)}; {self.chunks} chunks, {self.embedded} embedded{resumed} "
             f"in {self.seconds:.1f}s"
         )
 
 
-def _faiss_index(vectors: np.ndarray, dim: int):
-    import faiss
+# segments opened in this process, by folder: they never change once written
+_opened: dict[str, Segment] = {}
 
-    index = faiss.IndexFlatIP(dim)
-    if len(vectors):
-        index.add(vectors)
-    return index
+
+def _segment(index_dir: Path, name: str) -> Segment:
+    folder = index_dir / "segments" / name
+    key = str(folder)
+    if key not in _opened:
+        if len(_opened) > 64:
+            _opened.clear()
+        _opened[key] = Segment.open(folder)
+    return _opened[key]
 
 
 def load_store(index_dir: Path, fingerprint: str | None = None) -> Store:
-    """Load the current build; IndexStaleError when its fingerprint is not the expected one."""
+    """Load the current build; IndexStaleError when it was built with other settings or by an
+    older qa, IndexMissingError (naming the damage) when it is missing or damaged."""
     if not (index_dir / "current").exists():
         raise IndexMissingError(f"no index in {str(index_dir)!r}: run `qa index`")
     current = (index_dir / "current").resolve()  # one build, even if a new one swaps in
     manifest = check_build(index_dir, current)
     try:
-        with open(current / "chunks.jsonl", encoding="utf-8") as fh:
-            chunks = [Chunk.model_validate_json(line) for line in fh]
-        with open(current / "documents.jsonl", encoding="utf-8") as fh:
-            documents = {}
-            for line in fh:
-                row = json.loads(line)
-                documents[row["file"]] = Document(row["file"], tuple(row["lines"]), row["sha256"])
-        vectors = np.load(current / "vectors.npy", allow_pickle=False)
-        if vectors.shape != (len(chunks), manifest["dim"]) or manifest.get("format") != FORMAT:
-            raise ValueError("vectors do not match chunks")
-        import faiss
-
-        index = faiss.read_index(str(current / "faiss.index"))
-        if index.ntotal != len(chunks) or index.d != manifest["dim"]:
-            raise ValueError("faiss.index does not match chunks")
-        if unknown := {c.file for c in chunks} - set(documents):
-            raise ValueError(f"documents.jsonl lacks {sorted(unknown)[0]}")
+        segments = [_segment(index_dir, s["name"]) for s in manifest["segments"]]
+        dead = [list(s.get("dead", [])) for s in manifest["segments"]]
+        rarity = json.loads((current / "rarity.json").read_text())
+        store = Store(manifest, segments, dead, current, rarity["counts"], rarity["total"])
+        if store.size != manifest.get("rows", {}).get("chunks", store.size):
+            raise ValueError(f"{store.size} live chunks, not {manifest['rows']['chunks']}")
     except (OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError) as exc:
-        first = (str(exc) or type(exc).__name__).splitlines()[0]  # pydantic's are several lines
+        first = (str(exc) or type(exc).__name__).splitlines()[0]
         raise IndexMissingError(
             f"index in {str(index_dir)!r} is corrupt ({first}): run `qa index --rebuild`"
         ) from exc
@@ -131,49 +223,133 @@ def load_store(index_dir: Path, fingerprint: str | None = None) -> Store:
             f"({manifest.get('embedder')}, chunk_size {manifest.get('chunk_size')}): "
             "run `qa index` to rebuild it"
         )
-    return Store(manifest, chunks, vectors, documents, current, index)
+    return store
 
 
 def _previous(index_dir: Path, fingerprint: str) -> tuple[Store | None, str]:
     try:
         return load_store(index_dir, fingerprint), ""
-    except IndexStaleError:
-        return None, "settings or embedder changed"
+    except IndexStaleError as exc:
+        return None, "index format changed" if "version" in str(
+            exc
+        ) else "settings or embedder changed"
     except IndexMissingError as exc:
         missing = not (index_dir / "current").exists()
         return None, "" if missing else f"previous index unreadable: {exc}"
 
 
-def _write(folder: Path, manifest: dict, chunks, documents, vectors: np.ndarray) -> None:
-    import faiss
+def _scan(settings: Settings, old: Store | None) -> tuple[list, list[Skipped]]:
+    """Every article: (name, Document or None when its size and time match the old build's
+    record, so it is not read again); and the files skipped, with reasons."""
+    stat = old.manifest.get("stat", {}) if old else {}
+    root = settings.docs
+    found, skipped = [], []
+    for path in list_files(root):
+        rel = name_of(root, path)
+        rec = stat.get(rel)
+        if rec and rel in old.where and not path.is_symlink():
+            try:
+                st = path.stat()
+                if (st.st_size, st.st_mtime_ns) == (rec["size"], rec["mtime_ns"]):
+                    found.append((rel, None))
+                    continue
+            except OSError:
+                pass
+        result = read_file(root, path, settings.max_file_bytes)
+        if isinstance(result, Skipped):
+            skipped.append(result)
+        else:
+            found.append((rel, result))
+    return found, skipped
 
-    folder.mkdir(parents=True)
-    with open(folder / "chunks.jsonl", "w", encoding="utf-8") as fh:
-        fh.writelines(c.model_dump_json() + "\n" for c in chunks)
-    with open(folder / "documents.jsonl", "w", encoding="utf-8") as fh:
-        for doc in documents:
-            row = {"file": doc.file, "sha256": doc.sha256, "lines": list(doc.lines)}
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    np.save(folder / "vectors.npy", vectors, allow_pickle=False)
-    faiss.write_index(_faiss_index(vectors, manifest["dim"]), str(folder / "faiss.index"))
-    manifest["checksums"] = checksums(folder)  # checked before any model loads
-    manifest["rows"] = {"chunks": len(chunks), "documents": len(documents)}
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    for path in folder.iterdir():  # durable before the swap makes it live
-        with open(path, "rb") as fh:
-            os.fsync(fh.fileno())
+
+def count_words(lines, counts: Counter, sign: int = 1) -> int:
+    """Add `sign` to the count of each word once per non-blank line; returns those lines."""
+    total = 0
+    for line in lines:
+        if line.strip():
+            total += 1
+            for w in set(words(line)):
+                counts[w] += sign
+    return total
 
 
-def _swap(index_dir: Path, folder: Path) -> None:
-    link = index_dir / f".current-{os.getpid()}"
-    if link.is_symlink():
-        link.unlink()
-    link.symlink_to(folder.name)
-    os.replace(link, index_dir / "current")
-    live = folder.name
-    for old in index_dir.glob("build-*"):
-        if old.name != live:
-            shutil.rmtree(old, ignore_errors=True)
+class _Embedding:
+    """Embeds new files' chunks in batches, keeping each finished file's vectors under
+    partial/ so that an interrupted build resumes where it stopped."""
+
+    def __init__(self, folder: Path, embedder: Embedder, progress: Progress | None, total: int):
+        self.folder, self.embedder, self.progress, self.total = folder, embedder, progress, total
+        folder.mkdir(parents=True, exist_ok=True)
+        self.done = 0
+        self.resumed = 0
+
+    def kept(self, doc: Document, n: int) -> np.ndarray | None:
+        path = self.folder / f"{doc.sha256}.npy"
+        try:
+            vectors = np.load(path, allow_pickle=False)
+        except (OSError, ValueError, EOFError):
+            return None
+        if vectors.shape != (n, self.embedder.dim):
+            return None
+        self.resumed += n
+        self.done += n
+        return vectors
+
+    def keep(self, doc: Document, vectors: np.ndarray) -> None:
+        """Keep a finished file's vectors for a resumed build; best effort (a full disk fails
+        the build when its segment is written, with a message that says so)."""
+        try:
+            np.save(self.folder / f"{doc.sha256}.npy", vectors, allow_pickle=False)
+        except OSError:
+            pass
+
+    def run(self, work: list[tuple[Document, list[Chunk]]]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        todo = []
+        for doc, chunks in work:
+            kept = self.kept(doc, len(chunks)) if chunks else np.zeros((0, self.embedder.dim))
+            if kept is not None:
+                out[doc.file] = kept.astype(np.float32)
+            else:
+                todo.append((doc, chunks))
+        if self.progress and self.total:
+            self.progress(self.done, self.total)
+        batch, parts = 64, {}
+        queue = [(doc, len(chunks), c.text) for doc, chunks in todo for c in chunks]
+        for start in range(0, len(queue), batch):
+            rows = queue[start : start + batch]
+            vectors = self.embedder.embed_batch([text for _, _, text in rows])
+            for (doc, n, _), vector in zip(rows, vectors, strict=True):
+                got = parts.setdefault(doc.file, [])
+                got.append(vector)
+                if len(got) == n:  # the file is complete: kept on disk
+                    out[doc.file] = np.vstack(parts.pop(doc.file)).astype(np.float32)
+                    self.keep(doc, out[doc.file])
+            self.done += len(rows)
+            if self.progress:
+                self.progress(self.done, self.total)
+        return out
+
+
+def _segment_checksums(index_dir: Path, name: str) -> dict[str, str]:
+    return {f"segments/{name}/{f}": file_sha256(index_dir / "segments" / name / f) for f in FILES}
+
+
+def _merge(old: Store | None, keep: dict[str, tuple[int, int]], new_chunks: int) -> bool:
+    """Whether to write every live row as one segment rather than add a small one."""
+    if old is None or not old.segments or not keep:
+        return True
+    live = Counter()
+    for seg, no in keep.values():
+        live[seg] += int((old.segments[seg].spans[:, 0] == no).sum())
+    if len(live) + 1 > MAX_SEGMENTS:
+        return True
+    largest = max(live, key=lambda s: live[s])
+    total = sum(live.values()) + new_chunks
+    small = total - live[largest]
+    dead = sum(len(old.segments[s].spans) for s in live) - sum(live.values())
+    return small > MERGE_SHARE * total or dead > MERGE_SHARE * total
 
 
 def build_index(
@@ -182,75 +358,72 @@ def build_index(
     rebuild: bool = False,
     progress: Progress | None = None,
 ) -> tuple[Store, BuildReport]:
-    """Build or update the index for settings.docs, re-embedding only new and changed files."""
+    """Build or update the index for settings.docs, re-embedding only new and changed files
+    (and nothing a killed build had already embedded)."""
     started = time.perf_counter()
     index_dir = settings.index_dir
     index_dir.mkdir(parents=True, exist_ok=True)
     fingerprint = settings.index_fingerprint(embedder.name, embedder.dim)
-    corpus = read_corpus(settings.docs, settings.max_file_bytes)
-    documents = corpus.documents
-    report = BuildReport(skipped=corpus.skipped)
-    report.decoded = [(d.file, d.encoding) for d in documents if d.encoding != "utf-8"]
-    old, report.rebuilt = (None, "--rebuild") if rebuild else _previous(index_dir, fingerprint)
-    old_sha = {f: d.sha256 for f, d in old.documents.items()} if old else {}
-    reuse: dict[str, list[tuple[Chunk, np.ndarray]]] = {}
-    if old:
-        for chunk, vector in zip(old.chunks, old.vectors, strict=True):
-            reuse.setdefault(chunk.file, []).append((chunk, vector))
-    current = {d.file for d in documents}
-    report.removed = sorted(set(old_sha) - current)
-
-    chunks: list[Chunk] = []
-    vectors: list[np.ndarray | None] = []
-    pending: list[int] = []
-    for doc in documents:
-        if old_sha.get(doc.file) == doc.sha256:
-            report.unchanged.append(doc.file)
-            for chunk, vector in reuse.get(doc.file, []):
-                chunks.append(chunk)
-                vectors.append(vector)
+    old, why = (None, "--rebuild") if rebuild else _previous(index_dir, fingerprint)
+    found, skipped = _scan(settings, old)
+    report = BuildReport(skipped=skipped, rebuilt=why)
+    old_where = old.where if old else {}
+    keep: dict[str, tuple[int, int]] = {}  # unchanged files: where they are
+    fresh: list[Document] = []
+    for rel, doc in found:
+        if doc is None or (rel in old_where and old.documents[rel].sha256 == doc.sha256):
+            keep[rel] = old_where[rel]
+            report.unchanged.append(rel)
+            if doc is not None and doc.encoding != "utf-8":
+                report.decoded.append((rel, doc.encoding))
             continue
-        (report.changed if doc.file in old_sha else report.added).append(doc.file)
+        (report.changed if rel in old_where else report.added).append(rel)
         if not doc.lines:
-            report.emptied.append(doc.file)
-        for chunk in chunk_document(doc, settings.chunk_size, settings.chunk_overlap):
-            pending.append(len(chunks))
-            chunks.append(chunk)
-            vectors.append(None)
-
-    batch = 64
-    for start in range(0, len(pending), batch):
-        rows = pending[start : start + batch]
-        embedded = embedder.embed_batch([chunks[i].text for i in rows])
-        for i, vector in zip(rows, embedded, strict=True):
-            vectors[i] = vector
-        if progress:
-            progress(min(start + batch, len(pending)), len(pending))
-    matrix = (
-        np.vstack(vectors).astype(np.float32)
-        if vectors
-        else np.zeros((0, embedder.dim), dtype=np.float32)
-    )
-    report.chunks, report.embedded = len(chunks), len(pending)
-
-    stat = {
-        d.file: {"size": d.size, "mtime_ns": d.mtime_ns, "sha256": d.sha256, "encoding": d.encoding}
-        for d in documents
-    }
-    skipped = {
-        s.file: {"reason": s.reason, "size": s.size, "mtime_ns": s.mtime_ns} for s in corpus.skipped
-    }
-    unchanged = (
-        old
-        and not (report.added or report.changed or report.removed)  # an emptied file changed
-        and old.manifest.get("docs") == str(settings.docs.resolve())
-        and old.manifest.get("stat") == stat
-        and old.manifest.get("skipped") == skipped
-        and old.manifest.get("max_file_bytes") == settings.max_file_bytes
-    )
-    if unchanged:
+            report.emptied.append(rel)
+        if doc.encoding != "utf-8":
+            report.decoded.append((rel, doc.encoding))
+        fresh.append(doc)
+    names = {rel for rel, _ in found}
+    report.removed = sorted(set(old_where) - names)
+    records = _records(old, found, keep)
+    skipped_rec = {s.file: {"reason": s.reason, "size": s.size, "mtime_ns": s.mtime_ns}
+                   for s in skipped}  # fmt: skip
+    if (old and not fresh and not report.removed
+            and old.manifest.get("docs") == str(settings.docs.resolve())
+            and old.manifest.get("stat") == records
+            and old.manifest.get("skipped") == skipped_rec
+            and old.manifest.get("max_file_bytes") == settings.max_file_bytes):  # fmt: skip
+        report.chunks = old.size
         report.seconds = time.perf_counter() - started
         return old, report
+
+    chunked = [(d, chunk_document(d, settings.chunk_size, settings.chunk_overlap)) for d in fresh]
+    new_chunks = sum(len(c) for _, c in chunked)
+    merge = _merge(old, keep, new_chunks)
+    partial = index_dir / "partial" / fingerprint[:16]
+    embedding = _Embedding(partial, embedder, progress, new_chunks)
+    vectors = embedding.run(chunked)
+    report.embedded, report.resumed = new_chunks - embedding.resumed, embedding.resumed
+    parts = [(d, c, vectors[d.file]) for d, c in chunked]
+    if merge and keep:  # every live row goes into the one new segment, old vectors reused
+        parts += _carry(old, keep)
+    parts.sort(key=lambda p: p[0].file)
+    rarity = _rarity(old, report, fresh)
+
+    tag = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    folder, name = index_dir / f"build-{tag}", f"seg-{tag}"
+    segments, checksums, kept_rows = [], {}, 0
+    if not merge:
+        for i, seg in enumerate(old.segments):
+            live = {no for rel, (g, no) in keep.items() if g == i}
+            if live:
+                dead = [no for no in range(len(seg.files)) if no not in live]
+                segments.append({"name": seg.name, "dead": dead})
+                kept_rows += int((~np.isin(seg.spans[:, 0], dead)).sum())
+                prefix = f"segments/{seg.name}/"
+                checksums.update((k, v) for k, v in old.manifest["checksums"].items()
+                                 if k.startswith(prefix))  # fmt: skip
+    report.merged = bool(merge and old and old.segments and keep)
     manifest = {
         "format": FORMAT,
         "fingerprint": fingerprint,
@@ -260,21 +433,100 @@ def build_index(
         "chunk_overlap": settings.chunk_overlap,
         "docs": str(settings.docs.resolve()),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "files": {d.file: d.sha256 for d in documents},
-        "stat": stat,
-        "skipped": skipped,
+        "files": {f: r["sha256"] for f, r in records.items()},
+        "stat": records,
+        "skipped": skipped_rec,
         "max_file_bytes": settings.max_file_bytes,
     }
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    folder = index_dir / f"build-{stamp}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     try:
-        _write(folder, manifest, chunks, documents, matrix)
+        if parts:
+            matrix = np.vstack([v for _, _, v in parts] or [np.zeros((0, embedder.dim))])
+            write_segment(index_dir / "segments" / name, [d for d, _, _ in parts],
+                          [c for _, cs, _ in parts for c in cs], matrix.astype(np.float32),
+                          embedder.dim)  # fmt: skip
+            segments.append({"name": name, "dead": []})
+            checksums.update(_segment_checksums(index_dir, name))
+        folder.mkdir(parents=True)
+        (folder / "rarity.json").write_text(json.dumps(rarity, ensure_ascii=False))
+        checksums[f"{folder.name}/rarity.json"] = file_sha256(folder / "rarity.json")
+        manifest["segments"] = segments
+        manifest["checksums"] = checksums
+        live_chunks = sum(len(cs) for _, cs, _ in parts) + kept_rows
+        manifest["rows"] = {"chunks": live_chunks, "documents": len(records)}
+        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
+        for path in folder.iterdir():  # durable before the swap makes it live
+            with open(path, "rb") as fh:
+                os.fsync(fh.fileno())
         _swap(index_dir, folder)
     except (OSError, RuntimeError) as exc:  # a full disk; faiss raises RuntimeError for it
         shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(index_dir / "segments" / name, ignore_errors=True)
         why = getattr(exc, "strerror", None) or str(exc).strip().splitlines()[-1]
         raise IndexWriteError(
             f"cannot write the index in {str(index_dir)!r} ({why}); the previous build is kept"
         ) from exc
+    shutil.rmtree(index_dir / "partial", ignore_errors=True)
+    store = load_store(index_dir, fingerprint)
+    report.chunks = store.size
     report.seconds = time.perf_counter() - started
-    return load_store(index_dir, fingerprint), report
+    return store, report
+
+
+def _records(old: Store | None, found: list, keep: dict) -> dict[str, dict]:
+    """Size, time, sha256 and encoding of every indexed file, for the manifest."""
+    stat = old.manifest.get("stat", {}) if old else {}
+    out = {}
+    for rel, doc in found:
+        if doc is None:
+            out[rel] = stat[rel]
+        else:
+            out[rel] = {"size": doc.size, "mtime_ns": doc.mtime_ns, "sha256": doc.sha256,
+                        "encoding": doc.encoding}  # fmt: skip
+    return out
+
+
+def _carry(old: Store, keep: dict) -> list[tuple[Document, list[Chunk], np.ndarray]]:
+    """The kept files of the old build with their chunks and vectors, for a merge."""
+    out = []
+    by_segment: dict[int, list[tuple[str, int]]] = {}
+    for rel, (seg, no) in keep.items():
+        by_segment.setdefault(seg, []).append((rel, no))
+    for seg, files in by_segment.items():
+        segment = old.segments[seg]
+        vectors = segment.vectors()
+        owners = segment.spans[:, 0]
+        for rel, no in files:
+            lo, hi = np.searchsorted(owners, no, "left"), np.searchsorted(owners, no, "right")
+            chunks = [segment.chunk(r) for r in range(lo, hi)]
+            out.append((old.documents[rel], chunks, vectors[lo:hi]))
+    return out
+
+
+def _rarity(old: Store | None, report: BuildReport, fresh: list[Document]) -> dict:
+    """In how many non-blank lines each word occurs: the old counts, less the lines of files
+    removed or changed, plus the lines of new and changed files."""
+    counts = Counter(old.rarity_counts) if old else Counter()
+    total = old.line_total if old else 0
+    for rel in report.removed + report.changed:
+        seg, no = old.where[rel]
+        total -= count_words(old.segments[seg].lines(no), counts, -1)
+    for doc in fresh:
+        total += count_words(doc.lines, counts)
+    return {"total": total, "counts": {w: c for w, c in sorted(counts.items()) if c > 0}}
+
+
+def _swap(index_dir: Path, folder: Path) -> None:
+    """Make `folder` the current build; remove older builds and segments no build names."""
+    link = index_dir / f".current-{os.getpid()}"
+    if link.is_symlink():
+        link.unlink()
+    link.symlink_to(folder.name)
+    os.replace(link, index_dir / "current")
+    live = folder.name
+    for old in index_dir.glob("build-*"):
+        if old.name != live:
+            shutil.rmtree(old, ignore_errors=True)
+    named = {s["name"] for s in json.loads((folder / "manifest.json").read_text())["segments"]}
+    for seg in (index_dir / "segments").glob("seg-*"):
+        if seg.name not in named:
+            shutil.rmtree(seg, ignore_errors=True)

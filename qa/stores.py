@@ -88,6 +88,16 @@ class LocalStore:
         """Every indexed file by its path relative to the corpus."""
         return self.loaded.documents
 
+    @property
+    def rarity_counts(self) -> dict[str, int]:
+        """In how many lines each word occurs, counted at index time."""
+        return self.loaded.rarity_counts
+
+    @property
+    def line_total(self) -> int:
+        """Non-blank lines in the index."""
+        return self.loaded.line_total
+
     def search(self, question: str, k: int, vector: np.ndarray | None = None) -> list[Passage]:
         """See Store.search."""
         return self.retriever.search(question, k, vector)

@@ -24,20 +24,30 @@ def replace(path):
 
 
 DAMAGE = [
-    ("documents.jsonl", drop_last_row),
-    ("chunks.jsonl", drop_last_row),
-    ("vectors.npy", lambda p: p.write_bytes(b"")),
-    ("vectors.npy", truncate),
-    ("faiss.index", truncate),
-    ("faiss.index", replace),
-    ("chunks.jsonl", lambda p: p.unlink()),
+    ("lines.bin", drop_last_row),
+    ("files.json", truncate),
+    ("spans.npy", lambda p: p.write_bytes(b"")),
+    ("terms.npz", truncate),
+    ("dense.faiss", truncate),
+    ("dense.faiss", replace),
+    ("chunks.bin", lambda p: p.unlink()),
+    ("rarity.json", replace),
 ]
+
+
+def data_file(index_dir, name):
+    """A file of the current build (rarity.json) or of its first segment."""
+    current = index_dir / "current"
+    if (current / name).exists():
+        return current / name
+    manifest = json.loads((current / "manifest.json").read_text())
+    return index_dir / "segments" / manifest["segments"][0]["name"] / name
 
 
 @pytest.mark.parametrize("name, damage", DAMAGE)
 def test_each_damaged_file_is_named_in_one_line(settings, name, damage):
     build_index(settings, FakeEmbedder())
-    damage(settings.index_dir / "current" / name)
+    damage(data_file(settings.index_dir, name))
     for check in (validate, load_store):
         with pytest.raises(IndexMissingError) as err:
             check(settings.index_dir)
@@ -63,19 +73,6 @@ def test_damaged_manifest(settings, edit):
     validate(settings.index_dir)
 
 
-def test_index_without_checksums_is_still_checked_by_rows(settings):
-    """Builds from before checksums: row counts and the vector shape still catch damage."""
-    build_index(settings, FakeEmbedder())
-    path = settings.index_dir / "current" / "manifest.json"
-    manifest = json.loads(path.read_text())
-    del manifest["checksums"], manifest["rows"]
-    path.write_text(json.dumps(manifest))
-    validate(settings.index_dir)
-    drop_last_row(settings.index_dir / "current" / "chunks.jsonl")
-    with pytest.raises(IndexMissingError, match="vectors.npy"):
-        validate(settings.index_dir)
-
-
 def test_a_whole_build_is_hashed_once_per_process_until_a_file_changes(settings, monkeypatch):
     import qa.integrity as integrity
 
@@ -84,12 +81,13 @@ def test_a_whole_build_is_hashed_once_per_process_until_a_file_changes(settings,
     real = integrity.file_sha256
     monkeypatch.setattr(integrity, "file_sha256", lambda p: hashed.append(p.name) or real(p))
     integrity._whole.clear()
+    integrity._hashed.clear()
     validate(settings.index_dir)
     first = len(hashed)
     load_store(settings.index_dir)  # start-up validates, then loads: one pass of hashing
-    assert first == 4 and len(hashed) == first
-    damaged = settings.index_dir / "current" / "faiss.index"
+    assert first == 12 and len(hashed) == first  # a segment's eleven files and rarity.json
+    damaged = data_file(settings.index_dir, "dense.faiss")
     replace(damaged)  # same size
     os.utime(damaged, ns=(1, 1))  # a new time, whatever the file system's clock granularity
-    with pytest.raises(IndexMissingError, match="faiss.index"):
+    with pytest.raises(IndexMissingError, match="dense.faiss"):
         validate(settings.index_dir)

@@ -1,3 +1,4 @@
+import json
 import os
 import random
 import signal
@@ -6,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import FakeEmbedder
 
@@ -67,13 +69,19 @@ def test_missing_and_corrupt_index(settings):
     with pytest.raises(IndexMissingError, match="qa index"):
         load_store(settings.index_dir)
     build_index(settings, FakeEmbedder())
-    (settings.index_dir / "current" / "chunks.jsonl").write_text("{broken\n")
+    segment_file(settings.index_dir, "files.json").write_text("{broken\n")
     with pytest.raises(IndexMissingError, match="--rebuild"):
         load_store(settings.index_dir)
     build_index(settings, FakeEmbedder(), rebuild=True)
-    (settings.index_dir / "current" / "faiss.index").write_bytes(b"junk")
+    segment_file(settings.index_dir, "dense.faiss").write_bytes(b"junk")
     with pytest.raises(IndexMissingError, match="--rebuild"):
         load_store(settings.index_dir)
+
+
+def segment_file(index_dir: Path, name: str) -> Path:
+    """A file of the current build's first segment."""
+    manifest = json.loads((index_dir / "current" / "manifest.json").read_text())
+    return index_dir / "segments" / manifest["segments"][0]["name"] / name
 
 
 def test_binary_and_odd_files(settings):
@@ -157,6 +165,28 @@ def test_killed_build_leaves_previous_index_loadable(settings, tmp_path):
     store, _ = build_index(small, emb)
     assert "extra0.txt" in store.documents
     assert len(list(small.index_dir.glob("build-*"))) == 1
+
+
+def test_an_interrupted_build_resumes_without_embedding_again(settings):
+    """A build that dies mid-way keeps the vectors of the files it finished; the next build
+    embeds only the rest, and clears what it kept once it is published."""
+    small = Settings(docs=settings.docs, index_dir=settings.index_dir, chunk_size=50)
+    for i in range(8):
+        (settings.docs / f"extra{i}.txt").write_text(
+            "\n\n".join(f"para {j} " * 8 for j in range(40))
+        )
+    script = Path(__file__).parent / "slow_build.py"
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).parent.parent))
+    died = subprocess.run([sys.executable, str(script), str(small.docs), str(small.index_dir), "4"],
+                          env=env, capture_output=True, check=False)  # fmt: skip
+    assert died.returncode == 9 and b"done" not in died.stdout
+    assert not (small.index_dir / "current").exists()  # nothing was published
+    store, report = build_index(small, FakeEmbedder())
+    assert report.resumed >= 64 and report.embedded + report.resumed == report.chunks
+    assert "kept from an interrupted build" in report.summary()
+    assert report.chunks == len(store.chunks) and not (small.index_dir / "partial").exists()
+    fresh, _ = build_index(small, FakeEmbedder(), rebuild=True)
+    assert np.allclose(fresh.vectors, store.vectors)  # kept vectors are the same vectors
 
 
 def test_a_build_that_cannot_be_written_keeps_the_previous_one(settings, monkeypatch):

@@ -112,7 +112,7 @@ def test_missing_index_is_built_and_a_corrupt_one_is_not_replaced(store_settings
         make_store(store_settings, emb).load()
     store = open_store_for(store_settings, emb)
     if kind == "local":
-        (store_settings.index_dir / "current" / "chunks.jsonl").write_text("{broken\n")
+        (store_settings.index_dir / "current" / "rarity.json").write_text("{broken\n")
     else:
         store.client.delete(store.lines_name, ids=["manifest"])
     store.close()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from qa.embed import Embedder
 from qa.retrieve import Passage
-from qa.store import Store
+from qa.store import Store, count_words
 from qa.text import DEMONYM, content_words, words
 
 
@@ -46,15 +47,13 @@ class LineRanker:
     rarity: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        # how rare each word is across the corpus's lines: 1 = in one line, 0 = in all
-        counts: dict[str, int] = {}
-        total = 0
-        for doc in self.store.documents.values():
-            for line in doc.lines:
-                if line.strip():
-                    total += 1
-                    for w in set(words(line)):
-                        counts[w] = counts.get(w, 0) + 1
+        # how rare each word is across the corpus's lines: 1 = in one line, 0 = in all; a local
+        # index counted the lines when it was built, another store's lines are counted here
+        counts = getattr(self.store, "rarity_counts", None)
+        total = getattr(self.store, "line_total", 0)
+        if counts is None:
+            counts = Counter()
+            total = sum(count_words(d.lines, counts) for d in self.store.documents.values())
         scale = np.log(max(total, 2))
         self.rarity = {w: 1.0 - np.log(c) / scale for w, c in counts.items()}
 
