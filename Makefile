@@ -42,10 +42,17 @@ browser:
 models: setup
 	$(VENV)/bin/qa models get qwen2.5-coder-1.5b
 
+# the end-to-end tests, run a second time with their shared index in Milvus Lite
+E2E := $(addprefix tests/integration/test_,core_e2e.py server_e2e.py openai_e2e.py chat_e2e.py page_e2e.py \
+  live_e2e.py)
+
 test: setup browser models
 	$(VENV)/bin/ruff check qa tests
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
+	@echo "the end-to-end tests again, over Milvus Lite"
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider --store milvus $(E2E); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 
 lint: setup

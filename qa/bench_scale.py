@@ -101,13 +101,17 @@ def _rss_mb() -> float:
 
 
 def serve_figures(settings: Settings, questions: list[str]) -> dict:
-    """In a fresh process: time to ready, search p50/p95, dense recall@10 vs exact, RSS."""
+    """In a fresh process: time to ready (the store opened and the reader's word rarity made;
+    the models' load, about 2 s, does not grow with the corpus), search p50/p95, dense
+    recall@10 vs exact, RSS."""
+    from qa.read.lines import LineRanker
     from qa.stores import make_store
 
     embedder = SyntheticEmbedder()
     started = time.perf_counter()
     store = make_store(settings, embedder)
     store.load()
+    LineRanker(store, embedder)
     ready = time.perf_counter() - started
     vectors = embedder.embed_batch(questions)
     times = []

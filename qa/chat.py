@@ -136,7 +136,7 @@ class Chat:
         p = self.pipeline
         self.console.print(
             f"model {p.generator.name} · embedder {p.embedder.name} · "
-            f"{len(p.store.documents)} files, {len(getattr(p.store, 'chunks', []))} chunks · "
+            f"{len(p.store.documents)} files, {p.store.size} chunks · "
             f"index built {p.store.manifest.get('built_at', '?')}"
         )
 

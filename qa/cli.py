@@ -186,8 +186,14 @@ def index(
     store, report = build(settings, rebuild)
     print_skipped(report)
     typer.echo(
-        f"indexed {len(store.documents)} files into {settings.index_dir}: {report.summary()}"
+        f"indexed {len(store.documents)} files into {where(settings)}: {report.summary()}"
     )
+
+
+def where(settings: Settings) -> str:
+    """The index folder, or the Milvus store settings name."""
+    store = settings.store.strip()
+    return str(settings.index_dir) if store in ("", "local") else f"Milvus at {store}"
 
 
 def build(settings: Settings, rebuild: bool):

@@ -83,7 +83,11 @@ def check_drift(docs: Path, manifest: dict) -> Drift:
 
 def check_index(settings: Settings) -> Drift:
     """Drift of settings.docs against the current index's manifest (no model is loaded)."""
-    return check_drift(settings.docs, validate(settings.index_dir))
+    if settings.store.strip() in ("", "local"):
+        return check_drift(settings.docs, validate(settings.index_dir))
+    from qa.milvus_store import published_manifest
+
+    return check_drift(settings.docs, published_manifest(settings))
 
 
 def up_to_date(settings: Settings) -> bool:

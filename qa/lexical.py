@@ -77,27 +77,20 @@ class Postings:
 
 def bm25(
     question: str, segments: Sequence[tuple[Postings, np.ndarray | None]], avgdl: float, total: int
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per segment, (rows, scores) of the live chunks sharing a token with the question."""
-    out = [(np.zeros(0, np.int64), np.zeros(0, np.float32)) for _ in segments]
+) -> list[np.ndarray]:
+    """Per segment, every row's BM25 score for the question (0 where no word is shared; dead
+    rows always 0)."""
+    out = [np.zeros(len(post.lengths), np.float32) for post, _ in segments]
     if not total:
         return out
-    acc: list[dict] = [{} for _ in segments]
-    for term in tokens(question):
+    for term in tokens(question):  # a word asked twice counts twice, as in bm25s
         hits = [post.get(term, live) for post, live in segments]
         df = sum(len(rows) for rows, _ in hits)
         if not df:
             continue
         idf = np.log(1 + (total - df + 0.5) / (df + 0.5))
-        for i, ((rows, tf), (post, _)) in enumerate(zip(hits, segments, strict=True)):
-            if len(rows):
+        for acc, (rows, tf), (post, _) in zip(out, hits, segments, strict=True):
+            if len(rows):  # rows are distinct within one term: a plain fancy-index add
                 norm = K1 * ((1 - B) + B * post.lengths[rows] / avgdl)
-                acc[i][term] = acc[i].get(term, []) + [(rows, idf * tf / (norm + tf))]
-    for i, terms in enumerate(acc):
-        parts = [p for found in terms.values() for p in found]
-        if parts:
-            rows = np.concatenate([r for r, _ in parts])
-            scores = np.concatenate([s for _, s in parts]).astype(np.float32)
-            unique, inverse = np.unique(rows, return_inverse=True)
-            out[i] = (unique, np.bincount(inverse, weights=scores).astype(np.float32))
+                acc[rows] += (idf * tf / (norm + tf)).astype(np.float32)
     return out

@@ -24,6 +24,12 @@ def catch_up(pipeline: Pipeline) -> tuple[Drift, BuildReport | None]:
     drift = check_drift(pipeline.settings.docs, pipeline.store.manifest)
     if not drift.stale:
         return drift, None
+    if hasattr(pipeline.store, "build"):  # a Store (Milvus): it updates and publishes itself
+        store, before = pipeline.store, pipeline.store.path
+        report = store.build()
+        if store.path != before:
+            pipeline.swap_store(store)
+        return drift, report
     store, report = build_index(pipeline.settings, pipeline.embedder)
     if store.path != pipeline.store.path:
         pipeline.swap_store(store)

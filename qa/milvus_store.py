@@ -10,11 +10,13 @@ redone by the next build.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
 import uuid
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 import numpy as np
 
@@ -36,8 +38,9 @@ from qa.milvus_schema import (
 )
 from qa.retrieve import CANDIDATES, RRF_K, Passage
 from qa.settings import Settings
-from qa.store import FORMAT, BuildReport, Progress
+from qa.store import BuildReport, Progress
 
+FORMAT = 1  # of the manifest row a build writes
 SLAB = 512  # chunks embedded and inserted together
 PAGE = 16384  # most rows one Milvus query returns
 
@@ -82,6 +85,13 @@ class MilvusStore:
         self.live = ""
         self.manifest: dict = {}
         self.documents: Documents = Documents(self, {})
+
+    @property
+    def path(self) -> Path:
+        """The live build, named like a local build folder: its collection and a digest of its
+        files' hashes (an incremental update changes rows in place, not the collection)."""
+        files = json.dumps(self.manifest.get("files", {}), sort_keys=True).encode()
+        return Path(f"{self.live or 'none'}-{hashlib.sha256(files).hexdigest()[:8]}")
 
     @property
     def lines_name(self) -> str:
@@ -292,6 +302,11 @@ class MilvusStore:
             if gen != keep:
                 self._drop(gen)
 
+    @property
+    def size(self) -> int:
+        """Chunks in the published build."""
+        return self._count(self.live) if self.live else 0
+
     def _count(self, name: str) -> int:
         return int(self.client.query(name, filter="", output_fields=["count(*)"])[0]["count(*)"])
 
@@ -369,3 +384,19 @@ def _plan(documents: list[Document], have: dict[str, str], report: BuildReport) 
         (report.changed if doc.file in have else report.added).append(doc.file)
         todo.append(doc)
     return todo
+
+
+def published_manifest(settings: Settings) -> dict:
+    """The manifest of the build Milvus serves for these settings, read without loading a model
+    (for `qa index --check`); IndexMissingError when there is none."""
+    from types import SimpleNamespace
+
+    store = MilvusStore(settings, SimpleNamespace(name="", dim=0))  # no fingerprint is checked
+    try:
+        live = store._published()
+        manifest = store._read_manifest(live.replace("_c_", "_l_", 1)) if live else None
+    finally:
+        store.close()
+    if manifest is None:
+        raise IndexMissingError(f"no index for {settings.docs} in Milvus: run `qa index`")
+    return manifest

@@ -27,7 +27,7 @@ from qa.read import ChoiceReader, Line, LineRanker, ModelReader, Reader, Reading
 from qa.retrieve import Passage, Retriever
 from qa.settings import Settings
 from qa.store import BuildReport, Progress, Store, build_index, load_store
-from qa.stores import open_store_for
+from qa.stores import make_store, open_store_for
 from qa.swap import Loaded, Swappable
 from qa.text import content_words, sentences
 
@@ -376,5 +376,8 @@ def open_store(
 def index_now(
     settings: Settings, embedder: Embedder, rebuild: bool = False, progress: Progress | None = None
 ) -> tuple[Store, BuildReport]:
-    """Build or update the index."""
+    """Build or update the index of the store settings name (local files or Milvus)."""
+    if settings.store.strip() not in ("", "local"):
+        store = make_store(settings, embedder)
+        return store, store.build(rebuild=rebuild, progress=progress)
     return build_index(settings, embedder, rebuild=rebuild, progress=progress)

@@ -48,15 +48,20 @@ class Retriever:
         order = np.lexsort((found, -scores))[:depth]
         return scores[order], found[order]
 
-    def lexical(self, question: str) -> tuple[np.ndarray, np.ndarray]:
-        """(BM25 scores, index order) of the chunks sharing a word with the question."""
+    def lexical(self, question: str) -> tuple[list[np.ndarray], np.ndarray]:
+        """(each segment's BM25 scores by row, the index order of the CANDIDATES best chunks
+        that share a word with the question, best first; ties in index order)."""
         store = self.store
         postings = [(s.postings, live) for s, live in zip(store.segments, store.live, strict=True)]
-        hits = bm25(question, postings, store.avgdl, store.size)
-        found = [store.index_of(i, rows) for i, (rows, _) in enumerate(hits)]
-        if not found:
-            return np.zeros(0, np.float32), np.zeros(0, np.int64)
-        return np.concatenate([s for _, s in hits]), np.concatenate(found)
+        scores = bm25(question, postings, store.avgdl, store.size)
+        found, values = [], []
+        for seg, acc in enumerate(scores):
+            rows = _top(acc, CANDIDATES)
+            found.append(store.index_of(seg, rows))
+            values.append(acc[rows])
+        found, values = np.concatenate(found), np.concatenate(values)
+        keep = _top(values, CANDIDATES, found)
+        return scores, found[keep]
 
     def search(self, question: str, k: int, vector: np.ndarray | None = None) -> list[Passage]:
         """The k passages most relevant to the question, best first (`vector`: its embedding,
@@ -70,13 +75,10 @@ class Retriever:
         fused: dict[int, float] = {}
         for rank, i in enumerate(order.tolist(), 1):
             fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank)
-        scores, found = self.lexical(question) if self.hybrid else (np.zeros(0), np.zeros(0, int))
-        top = np.lexsort((found, -scores))[:CANDIDATES]
-        for rank, i in enumerate(found[top[scores[top] > 0]].tolist(), 1):
+        scores, hits = self.lexical(question) if self.hybrid else ([], np.zeros(0, int))
+        for rank, i in enumerate(hits.tolist(), 1):
             fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank)
         best = sorted(fused, key=lambda i: (-fused[i], i))[:k]
-        mine = np.isin(found, best)
-        lexical = dict(zip(found[mine].tolist(), scores[mine].tolist(), strict=True))
         passages = []
         for i in best:
             seg, row = store.locate(i)
@@ -85,7 +87,19 @@ class Retriever:
             cos = float(segment.vectors(np.array([row]))[0] @ query)  # exact, for those returned
             passages.append(Passage(
                 file=chunk.file, start_line=chunk.start_line, end_line=chunk.end_line,
-                score=round(cos, 4), text=chunk.text, lexical=round(lexical.get(i, 0.0), 4),
+                score=round(cos, 4), text=chunk.text,
+                lexical=round(float(scores[seg][row]), 4) if scores else 0.0,
                 id=chunk.id,
             ))  # fmt: skip
         return passages
+
+
+def _top(scores: np.ndarray, n: int, order: np.ndarray | None = None) -> np.ndarray:
+    """Positions of the n highest positive scores, best first, ties by `order` (default: by
+    position): what a full stable sort would keep, without sorting everything."""
+    order = np.arange(len(scores)) if order is None else order
+    positive = np.flatnonzero(scores > 0)
+    if len(positive) > n:  # everything tied with the n-th best stays a candidate
+        nth = np.partition(scores[positive], len(positive) - n)[len(positive) - n]
+        positive = positive[scores[positive] >= nth]
+    return positive[np.lexsort((order[positive], -scores[positive]))][:n]

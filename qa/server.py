@@ -343,7 +343,7 @@ def add_routes(app: FastAPI, settings: Settings) -> None:
             model=p.generator.name,
             embedder=p.embedder.name,
             files=len(p.store.documents),
-            chunks=len(getattr(p.store, "chunks", [])),
+            chunks=p.store.size,
             index_built_at=p.store.manifest.get("built_at", ""),
         )
 

@@ -8,6 +8,7 @@ picks one from `settings.store` and builds it when it is missing or stale.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -26,6 +27,8 @@ class Store(Protocol):
     kind: str
     manifest: dict
     documents: Mapping[str, Document]
+    path: Path  # names the published build (a folder; for Milvus, its collection)
+    size: int  # chunks in the published build
 
     def load(self) -> None:
         """Open the published build; IndexMissingError / IndexStaleError when there is none
@@ -82,6 +85,16 @@ class LocalStore:
     def manifest(self) -> dict:
         """The published build's manifest."""
         return self.loaded.manifest
+
+    @property
+    def path(self) -> Path:
+        """The published build's folder."""
+        return self.loaded.path
+
+    @property
+    def size(self) -> int:
+        """Chunks in the published build."""
+        return self.loaded.size
 
     @property
     def documents(self) -> Mapping[str, Document]:

@@ -76,3 +76,12 @@ def fake_pipeline(settings: Settings):
     embedder = FakeEmbedder()
     store, _ = build_index(settings, embedder)
     return Pipeline(settings, store, embedder, FakeGenerator())
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--store",
+        default="local",
+        choices=("local", "milvus"),
+        help="The store the end-to-end tests' shared index uses (milvus: a Milvus Lite file).",
+    )

@@ -44,10 +44,13 @@ def copy_seeds(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory) -> dict[str, str]:
-    """Environment pointing at a copy of the seeds with its index built once."""
+def built(tmp_path_factory, request) -> dict[str, str]:
+    """Environment pointing at a copy of the seeds with its index built once, in the local
+    store or (pytest --store milvus) in a Milvus Lite file."""
     base = tmp_path_factory.mktemp("corpus")
     env = {"QA_DOCS": str(copy_seeds(base / "docs")), "QA_INDEX_DIR": str(base / "index")}
+    if request.config.getoption("--store") == "milvus":
+        env["QA_STORE"] = str(base / "milvus.db")
     result = qa("index", env=env)
     assert result.returncode == 0, result.stderr
     return env
@@ -65,6 +68,11 @@ class Server:
     def __init__(self, env: dict[str, str]) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        lite = env.get("QA_STORE", "")
+        if lite.endswith(".db") and Path(lite).exists():  # Milvus Lite: one process per file
+            copy = Path(lite).with_name(f"milvus-{self.port}.db")
+            shutil.copytree(lite, copy)
+            env = {**env, "QA_STORE": str(copy)}
         self.log = open(Path(env["QA_INDEX_DIR"]).parent / f"server-{self.port}.log", "w+")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "qa", "serve", "--port", str(self.port)],
@@ -101,3 +109,22 @@ def server(built):
     s = Server(built)
     yield s
     s.stop()
+
+
+def index_file(index_dir: Path | str, name: str) -> Path:
+    """A file of the current local build (manifest.json, rarity.json) or of its first segment."""
+    import json
+
+    current = Path(index_dir) / "current"
+    if (current / name).exists():
+        return current / name
+    manifest = json.loads((current / "manifest.json").read_text())
+    return Path(index_dir) / "segments" / manifest["segments"][0]["name"] / name
+
+
+@pytest.fixture
+def store_env(request, tmp_path) -> dict[str, str]:
+    """QA_STORE for the store under test (pytest --store milvus); nothing for the local files."""
+    if request.config.getoption("--store") == "milvus":
+        return {"QA_STORE": str(tmp_path / "milvus.db")}
+    return {}

@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from .conftest import ROOT, copy_seeds, qa
+from .conftest import ROOT, copy_seeds, index_file, qa
 
 KINZHAL_Q = "How many Kinzhal missiles did Ukraine say it shot down over Kyiv?"
 
@@ -57,7 +57,7 @@ def test_user_errors_are_one_line_and_nonzero(built, tmp_path):
 def test_corrupt_index_suggests_rebuild_and_rebuild_fixes_it(tmp_path):
     env = {"QA_DOCS": str(copy_seeds(tmp_path / "docs")), "QA_INDEX_DIR": str(tmp_path / "ix")}
     assert qa("index", env=env).returncode == 0
-    (tmp_path / "ix" / "current" / "vectors.npy").write_bytes(b"garbage")
+    index_file(tmp_path / "ix", "dense.faiss").write_bytes(b"garbage")
     result = qa("ask", "Who is the mayor of Kyiv?", env=env)
     assert result.returncode == 3 and "qa index --rebuild" in result.stderr
     assert "Traceback" not in result.stderr

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import Server, copy_seeds, free_port, qa
+from .conftest import Server, copy_seeds, free_port, index_file, qa
 
 KINZHAL = "000_0d498ca450f5f7ad.txt"
 KINZHAL_Q = "How many Kinzhal missiles did Ukraine say it shot down over Kyiv?"
@@ -120,8 +120,8 @@ def drop_docs_key(path: Path) -> None:
 
 
 DAMAGE = {
-    "documents.jsonl": lambda p: p.write_bytes(b"".join(p.read_bytes().splitlines(True)[:-1])),
-    "vectors.npy": lambda p: p.write_bytes(b""),
+    "lines.bin": lambda p: p.write_bytes(b"".join(p.read_bytes().splitlines(True)[:-1])),
+    "spans.npy": lambda p: p.write_bytes(b""),
     "manifest.json": drop_docs_key,
 }
 
@@ -131,7 +131,7 @@ def test_damaged_index_fails_fast_in_one_line_and_never_serves(corpus):
     loading it would exit 4); `qa serve` refuses to start; `qa index` rebuilds."""
     fast = no_embedder(corpus)
     for name, damage in DAMAGE.items():
-        damage(Path(corpus["QA_INDEX_DIR"]) / "current" / name)
+        damage(index_file(corpus["QA_INDEX_DIR"], name))
         runs = {
             "ask": qa("ask", KINZHAL_Q, env=fast),
             "serve": qa("serve", "--port", str(free_port()), env=fast, timeout=60),

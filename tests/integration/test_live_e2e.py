@@ -31,8 +31,9 @@ def poll(url: str, until, seconds: float = 120) -> dict:
         time.sleep(0.2)
 
 
-def test_an_edited_article_is_answered_from_its_new_text_by_a_running_server(tmp_path):
+def test_an_edited_article_is_answered_from_its_new_text_by_a_running_server(tmp_path, store_env):
     env = {"QA_DOCS": str(copy_seeds(tmp_path / "docs")), "QA_INDEX_DIR": str(tmp_path / "ix")}
+    env.update(store_env)
     s = Server(env)
     try:
         health = poll(f"{s.url}/health", lambda h: h["index_watching"] and not h["index_updating"])
@@ -51,8 +52,9 @@ def test_an_edited_article_is_answered_from_its_new_text_by_a_running_server(tmp
         s.stop()
 
 
-def test_qa_ask_updates_a_stale_index_before_answering_and_says_so_in_one_line(tmp_path):
+def test_qa_ask_updates_a_stale_index_before_answering_and_says_so_in_one_line(tmp_path, store_env):
     env = {"QA_DOCS": str(copy_seeds(tmp_path / "docs")), "QA_INDEX_DIR": str(tmp_path / "ix")}
+    env.update(store_env)
     assert qa("index", env=env).returncode == 0
     rewrite(Path(env["QA_DOCS"]), tmp_path / "scratch.txt")
     result = qa("ask", "--json", KINZHAL_Q, env=env)
