@@ -185,9 +185,7 @@ def index(
         return
     store, report = build(settings, rebuild)
     print_skipped(report)
-    typer.echo(
-        f"indexed {len(store.documents)} files into {where(settings)}: {report.summary()}"
-    )
+    typer.echo(f"indexed {len(store.documents)} files into {where(settings)}: {report.summary()}")
 
 
 def where(settings: Settings) -> str:

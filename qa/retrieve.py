@@ -34,51 +34,59 @@ class Retriever:
         self.embedder = embedder
         self.hybrid = hybrid
 
-    def dense(self, query: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
-        """(scores, index order) of the `depth` live chunks closest to the query vector."""
+    def dense(self, query: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(scores, index order, place) of the `depth` live chunks closest to the query
+        vector, best first; ties by place (file, then position in it)."""
         store = self.store
-        scores, found = [], []
+        scores, found, places = [], [], []
         for i, seg in enumerate(store.segments):
             s, rows = seg.search(query, min(depth, len(store.rows[i])), store.live[i])
             scores.append(s)
             found.append(store.index_of(i, rows))
+            places.append(store.place(i, rows))
         if not scores:
-            return np.zeros(0, np.float32), np.zeros(0, np.int64)
-        scores, found = np.concatenate(scores), np.concatenate(found)
-        order = np.lexsort((found, -scores))[:depth]
-        return scores[order], found[order]
+            return np.zeros(0, np.float32), np.zeros(0, np.int64), np.zeros(0, np.int64)
+        scores, found, places = (np.concatenate(x) for x in (scores, found, places))
+        order = np.lexsort((places, -scores))[:depth]
+        return scores[order], found[order], places[order]
 
-    def lexical(self, question: str) -> tuple[list[np.ndarray], np.ndarray]:
-        """(each segment's BM25 scores by row, the index order of the CANDIDATES best chunks
-        that share a word with the question, best first; ties in index order)."""
+    def lexical(self, question: str) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+        """(each segment's BM25 scores by row, the index order and place of the CANDIDATES best
+        chunks that share a word with the question, best first; ties by place)."""
         store = self.store
         postings = [(s.postings, live) for s, live in zip(store.segments, store.live, strict=True)]
         scores = bm25(question, postings, store.avgdl, store.size)
-        found, values = [], []
+        found, places, values = [], [], []
         for seg, acc in enumerate(scores):
-            rows = _top(acc, CANDIDATES)
+            rows = _best(acc, CANDIDATES)
             found.append(store.index_of(seg, rows))
+            places.append(store.place(seg, rows))
             values.append(acc[rows])
-        found, values = np.concatenate(found), np.concatenate(values)
-        keep = _top(values, CANDIDATES, found)
-        return scores, found[keep]
+        found, places, values = (np.concatenate(x) for x in (found, places, values))
+        keep = np.lexsort((places, -values))[:CANDIDATES]
+        return scores, found[keep], places[keep]
 
     def search(self, question: str, k: int, vector: np.ndarray | None = None) -> list[Passage]:
         """The k passages most relevant to the question, best first (`vector`: its embedding,
-        when the caller has it already)."""
+        when the caller has it already). Ties go by file and position, so an updated index and
+        a fresh build of the same files return the same passages in the same order."""
         store = self.store
         if not store.size:
             return []
         query = self.embedder.embed_batch([question])[0] if vector is None else vector
         query = np.asarray(query, dtype=np.float32)
-        _, order = self.dense(query, min(store.size, max(k, CANDIDATES)))
+        _, order, places = self.dense(query, min(store.size, max(k, CANDIDATES)))
         fused: dict[int, float] = {}
+        place = dict(zip(order.tolist(), places.tolist(), strict=True))
         for rank, i in enumerate(order.tolist(), 1):
             fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank)
-        scores, hits = self.lexical(question) if self.hybrid else ([], np.zeros(0, int))
-        for rank, i in enumerate(hits.tolist(), 1):
-            fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank)
-        best = sorted(fused, key=lambda i: (-fused[i], i))[:k]
+        scores: list[np.ndarray] = []
+        if self.hybrid:
+            scores, hits, places = self.lexical(question)
+            place.update(zip(hits.tolist(), places.tolist(), strict=True))
+            for rank, i in enumerate(hits.tolist(), 1):
+                fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank)
+        best = sorted(fused, key=lambda i: (-fused[i], place[i]))[:k]
         passages = []
         for i in best:
             seg, row = store.locate(i)
@@ -94,12 +102,11 @@ class Retriever:
         return passages
 
 
-def _top(scores: np.ndarray, n: int, order: np.ndarray | None = None) -> np.ndarray:
-    """Positions of the n highest positive scores, best first, ties by `order` (default: by
-    position): what a full stable sort would keep, without sorting everything."""
-    order = np.arange(len(scores)) if order is None else order
+def _best(scores: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the n highest positive scores and of every score tied with the n-th (in no
+    particular order), without sorting everything."""
     positive = np.flatnonzero(scores > 0)
-    if len(positive) > n:  # everything tied with the n-th best stays a candidate
+    if len(positive) > n:
         nth = np.partition(scores[positive], len(positive) - n)[len(positive) - n]
         positive = positive[scores[positive] >= nth]
-    return positive[np.lexsort((order[positive], -scores[positive]))][:n]
+    return positive

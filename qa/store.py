@@ -115,6 +115,11 @@ class Store:
                 np.flatnonzero(mask) if mask is not None else np.arange(len(seg.spans))
             )
         self.where = dict(sorted(self.where.items()))
+        rank = {file: r for r, file in enumerate(self.where)}
+        self.file_rank = [  # per segment, each file's place among the live files by name
+            np.asarray([rank.get(rec["file"], -1) for rec in seg.files], np.int64)
+            for seg in self.segments
+        ]
         self.base = np.cumsum([0] + [len(r) for r in self.rows])  # first index of each segment
         self.size = int(self.base[-1])
         lengths = sum(
@@ -129,6 +134,13 @@ class Store:
         """(segment, row) of the index-th live chunk."""
         seg = int(np.searchsorted(self.base, index, side="right")) - 1
         return seg, int(self.rows[seg][index - self.base[seg]])
+
+    def place(self, seg: int, rows: np.ndarray) -> np.ndarray:
+        """A key that orders chunks by file name, then position in the file, whatever segment
+        holds them (what a fresh build's order is)."""
+        if not len(rows):
+            return np.zeros(0, np.int64)
+        return (self.file_rank[seg][self.segments[seg].spans[rows, 0]] << 32) + rows
 
     def index_of(self, seg: int, rows: np.ndarray) -> np.ndarray:
         """The index order of live rows of a segment."""
@@ -370,18 +382,19 @@ def build_index(
     old_where = old.where if old else {}
     keep: dict[str, tuple[int, int]] = {}  # unchanged files: where they are
     fresh: list[Document] = []
+    stat = old.manifest.get("stat", {}) if old else {}
     for rel, doc in found:
-        if doc is None or (rel in old_where and old.documents[rel].sha256 == doc.sha256):
+        rec = stat.get(rel) if rel in old_where else None
+        encoding = doc.encoding if doc else rec["encoding"]
+        if encoding != "utf-8":  # every file read as another encoding is listed, every build
+            report.decoded.append((rel, encoding))
+        if doc is None or (rec and rec["sha256"] == doc.sha256):
             keep[rel] = old_where[rel]
             report.unchanged.append(rel)
-            if doc is not None and doc.encoding != "utf-8":
-                report.decoded.append((rel, doc.encoding))
             continue
         (report.changed if rel in old_where else report.added).append(rel)
         if not doc.lines:
             report.emptied.append(rel)
-        if doc.encoding != "utf-8":
-            report.decoded.append((rel, doc.encoding))
         fresh.append(doc)
     names = {rel for rel, _ in found}
     report.removed = sorted(set(old_where) - names)
