@@ -359,7 +359,7 @@ def print_scale(report: dict) -> None:
         table.add_column(col, justify="right")
     for row in report["stores"]:
         table.add_row(*(str(row.get(c, "")) for c in columns))
-    _console().print(table)
+    _table_console().print(table)
 
 
 def print_bench(report: dict) -> None:
