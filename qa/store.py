@@ -40,6 +40,7 @@ from qa.text import words
 
 MAX_SEGMENTS = 8
 MERGE_SHARE = 0.25  # small segments or dead rows past this share of the index: merge
+BULK = 2000  # chunks to embed from which a build loads the embedder's bulk form (see embed.py)
 Progress = Callable[[int, int], None]
 
 
@@ -329,9 +330,12 @@ class _Embedding:
             self.progress(self.done, self.total)
         batch, parts = 64, {}
         queue = [(doc, len(chunks), c.text) for doc, chunks in todo for c in chunks]
+        embedder = self.embedder
+        if len(queue) >= BULK and hasattr(embedder, "bulk"):
+            embedder = embedder.bulk()
         for start in range(0, len(queue), batch):
             rows = queue[start : start + batch]
-            vectors = self.embedder.embed_batch([text for _, _, text in rows])
+            vectors = embedder.embed_batch([text for _, _, text in rows])
             for (doc, n, _), vector in zip(rows, vectors, strict=True):
                 got = parts.setdefault(doc.file, [])
                 got.append(vector)
