@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 import time
 import uuid
 from collections import Counter, OrderedDict
@@ -50,19 +51,22 @@ class Documents(Mapping):
     def __init__(self, store: Store) -> None:
         self.store = store
         self.cache: OrderedDict[str, Document] = OrderedDict()
+        self.lock = threading.Lock()  # requests read documents side by side
 
     def __getitem__(self, file: str) -> Document:
-        if file in self.cache:
-            self.cache.move_to_end(file)
-            return self.cache[file]
+        with self.lock:
+            if file in self.cache:
+                self.cache.move_to_end(file)
+                return self.cache[file]
         seg, no = self.store.where[file]  # KeyError for a file that is not indexed
         segment = self.store.segments[seg]
         rec = segment.files[no]
         doc = Document(file, segment.lines(no), rec["sha256"], rec["size"], rec["mtime_ns"],
                        rec["encoding"])  # fmt: skip
-        self.cache[file] = doc
-        if len(self.cache) > 256:
-            self.cache.popitem(last=False)
+        with self.lock:
+            self.cache[file] = doc
+            if len(self.cache) > 256:
+                self.cache.popitem(last=False)
         return doc
 
     def __iter__(self) -> Iterator[str]:
@@ -107,8 +111,9 @@ class Store:
         self.live: list[np.ndarray | None] = []  # per segment: live rows, None when all are
         self.rows: list[np.ndarray] = []  # per segment: its live rows, in order
         for i, (seg, dead) in enumerate(zip(self.segments, self.dead, strict=True)):
+            gone = set(dead)
             for no, rec in enumerate(seg.files):
-                if no not in dead:
+                if no not in gone:
                     self.where[rec["file"]] = (i, no)
             mask = ~np.isin(seg.spans[:, 0], dead) if dead else None
             self.live.append(mask)
