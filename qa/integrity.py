@@ -103,8 +103,8 @@ def check_build(index_dir: Path, current: Path) -> dict:
         manifest = json.loads((current / "manifest.json").read_text())
         found = "manifest.json is not an object" if not isinstance(manifest, dict) else ""
         found = found or problem(current, manifest)
-    except (OSError, ValueError, TypeError) as exc:
-        found = f"manifest.json is unreadable ({exc})"
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        found = f"manifest.json is unreadable ({type(exc).__name__}: {exc})"
     if isinstance(manifest, dict) and manifest.get("format") != FORMAT:
         raise IndexStaleError(
             f"index in {str(index_dir)!r} was written by another version of qa "

@@ -55,7 +55,16 @@ def test_each_damaged_file_is_named_in_one_line(settings, name, damage):
         assert name in message and "qa index --rebuild" in message and "\n" not in message
 
 
-@pytest.mark.parametrize("edit", [lambda m: m.pop("docs"), lambda m: m.pop("dim"), None])
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda m: m.pop("docs"),
+        lambda m: m.pop("dim"),
+        lambda m: m.update(checksums=[1]),
+        lambda m: m.update(segments=[{"dead": []}]),
+        None,
+    ],
+)
 def test_damaged_manifest(settings, edit):
     build_index(settings, FakeEmbedder())
     path = settings.index_dir / "current" / "manifest.json"
