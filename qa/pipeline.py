@@ -94,7 +94,7 @@ class Pipeline(Swappable):
 
     def load(self, store: Store) -> Loaded:
         """A build of the index with its retriever and line ranker (word rarity, BM25)."""
-        # the local files are searched by FAISS + bm25s here; another store searches itself
+        # the local segments are searched here (FAISS and BM25 terms); another store searches itself
         local = hasattr(store, "segments")
         retriever = Retriever(store, self.embedder, self.settings.hybrid) if local else store
         return Loaded(store, retriever, LineRanker(store, self.embedder))
