@@ -159,9 +159,9 @@ def chooser_prefix_tokens(pipeline: Pipeline) -> int:
 
 def run(settings: Settings, questions: list[str], sizes: list[int]) -> dict:
     """Everything `qa bench` measures."""
+    from qa.build import build_index
     from qa.embed import load_embedder
     from qa.pipeline import make_generator
-    from qa.store import build_index
 
     embedder, embed_load = _timed(
         load_embedder, settings.embedder_path(), settings.threads, settings.embedder_runtime

@@ -9,9 +9,9 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qa.build import BuildReport, build_index
 from qa.drift import Drift, check_drift
 from qa.errors import QAError
-from qa.store import BuildReport, build_index
 
 if TYPE_CHECKING:
     from qa.pipeline import Pipeline

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.build import BuildReport, Progress
 from qa.chunk import Chunk, chunk_document
 from qa.corpus import Document, read_corpus
 from qa.embed import Embedder
@@ -38,7 +39,6 @@ from qa.milvus_schema import (
 )
 from qa.retrieve import CANDIDATES, RRF_K, Passage
 from qa.settings import Settings
-from qa.store import BuildReport, Progress
 
 FORMAT = 1  # of the manifest row a build writes
 SLAB = 512  # chunks embedded and inserted together

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from qa.answer import ABSTAIN_TEXT, Answer, Timings
+from qa.build import BuildReport, Progress, build_index
 from qa.cite import LONG_LINE, answer_line, cite, line_citation
 from qa.drift import freshen
 from qa.embed import Embedder
@@ -26,7 +27,7 @@ from qa.prompt import load_prompts
 from qa.read import ChoiceReader, Line, LineRanker, ModelReader, Reader, Reading, SpanReader, Token
 from qa.retrieve import Passage, Retriever
 from qa.settings import Settings
-from qa.store import BuildReport, Progress, Store, build_index, load_store
+from qa.store import Store, load_store
 from qa.stores import make_store, open_store_for
 from qa.swap import Loaded, Swappable
 from qa.text import content_words, sentences

@@ -13,12 +13,13 @@ from typing import Protocol
 
 import numpy as np
 
+from qa.build import BuildReport, Progress, build_index
 from qa.corpus import Document
 from qa.embed import Embedder
 from qa.errors import IndexMissingError, IndexStaleError, InputError
 from qa.retrieve import Passage, Retriever
 from qa.settings import Settings
-from qa.store import BuildReport, Progress, build_index, load_store
+from qa.store import load_store
 
 
 class Store(Protocol):

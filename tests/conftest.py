@@ -70,8 +70,8 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def fake_pipeline(settings: Settings):
+    from qa.build import build_index
     from qa.pipeline import Pipeline
-    from qa.store import build_index
 
     embedder = FakeEmbedder()
     store, _ = build_index(settings, embedder)

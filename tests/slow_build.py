@@ -9,8 +9,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from conftest import FakeEmbedder  # noqa: E402
 
+from qa.build import build_index  # noqa: E402
 from qa.settings import Settings  # noqa: E402
-from qa.store import build_index  # noqa: E402
 
 
 class SlowEmbedder(FakeEmbedder):

@@ -4,8 +4,8 @@ import os
 
 from conftest import FakeEmbedder
 
+from qa.build import build_index
 from qa.drift import check_drift, freshen, up_to_date
-from qa.store import build_index
 
 KINZHAL = "000_0d498ca450f5f7ad.txt"
 QUESTION = "How many Kinzhal missiles did Ukraine say it shot down over Kyiv?"

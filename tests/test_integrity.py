@@ -6,9 +6,10 @@ import os
 import pytest
 from conftest import FakeEmbedder
 
+from qa.build import build_index
 from qa.errors import IndexMissingError
 from qa.integrity import validate
-from qa.store import build_index, load_store
+from qa.store import load_store
 
 
 def drop_last_row(path):

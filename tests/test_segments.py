@@ -6,10 +6,10 @@ import json
 import numpy as np
 from conftest import FakeEmbedder
 
+from qa.build import build_index
 from qa.lexical import bm25, tokens
 from qa.retrieve import Retriever
 from qa.settings import Settings
-from qa.store import build_index
 
 TOPICS = ["harbour ferry strike", "school budget vote", "river flood warning", "stadium roof",
           "bus fare rise", "library hours", "bridge repair", "market fire", "park concert",

@@ -6,10 +6,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode, openapi
 
+from qa.build import build_index
 from qa.pipeline import Pipeline
 from qa.server import create_app
 from qa.settings import Settings
-from qa.store import build_index
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 from conftest import FakeEmbedder
 
+from qa.build import build_index
 from qa.drift import check_drift
 from qa.errors import IndexMissingError, IndexStaleError
 from qa.settings import Settings
-from qa.store import build_index, load_store
+from qa.store import load_store
 
 
 def test_round_trip_keeps_chunks_vectors_and_lines(settings):
