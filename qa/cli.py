@@ -190,8 +190,7 @@ def index(
 
 def where(settings: Settings) -> str:
     """The index folder, or the Milvus store settings name."""
-    store = settings.store.strip()
-    return str(settings.index_dir) if store in ("", "local") else f"Milvus at {store}"
+    return str(settings.index_dir) if settings.local_store else f"Milvus at {settings.store}"
 
 
 def build(settings: Settings, rebuild: bool):

@@ -83,7 +83,7 @@ def check_drift(docs: Path, manifest: dict) -> Drift:
 
 def check_index(settings: Settings) -> Drift:
     """Drift of settings.docs against the current index's manifest (no model is loaded)."""
-    if settings.store.strip() in ("", "local"):
+    if settings.local_store:
         return check_drift(settings.docs, validate(settings.index_dir))
     from qa.milvus_store import published_manifest
 

@@ -137,7 +137,7 @@ class Pipeline(Swappable):
         progress: Progress | None = None,
     ) -> Pipeline:
         """Load everything, building the index first when there is none or it is stale."""
-        local = settings.store.strip() in ("", "local")
+        local = settings.local_store
         if local and (settings.index_dir / "current").exists():
             try:
                 validate(settings.index_dir)  # a damaged index is named before any model loads
@@ -378,7 +378,7 @@ def index_now(
     settings: Settings, embedder: Embedder, rebuild: bool = False, progress: Progress | None = None
 ) -> tuple[Store, BuildReport]:
     """Build or update the index of the store settings name (local files or Milvus)."""
-    if settings.store.strip() not in ("", "local"):
+    if not settings.local_store:
         store = make_store(settings, embedder)
         return store, store.build(rebuild=rebuild, progress=progress)
     return build_index(settings, embedder, rebuild=rebuild, progress=progress)

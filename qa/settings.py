@@ -209,6 +209,11 @@ class Settings(BaseSettings):
 
         return reader_for(self.model_path(), self.models_dir) if not self.llm_url else "spans"
 
+    @property
+    def local_store(self) -> bool:
+        """True when the index is the local files under index_dir, not Milvus."""
+        return self.store.strip() in ("", "local")
+
     def embedder_path(self) -> str:
         """The sentence-transformers folder to load."""
         return self.embedder or default_embedder_path()

@@ -126,9 +126,9 @@ class LocalStore:
 
 def make_store(settings: Settings, embedder: Embedder) -> Store:
     """The store settings.store names, not yet loaded."""
-    where = settings.store.strip()
-    if where in ("", "local"):
+    if settings.local_store:
         return LocalStore(settings, embedder)
+    where = settings.store.strip()
     if where.startswith(("milvus://", "http://", "https://", "tcp://")) or where.endswith(".db"):
         from qa.milvus_store import MilvusStore
 
