@@ -25,7 +25,7 @@ from qa.chunk import Chunk, chunk_document
 from qa.corpus import Document, Skipped, list_files, name_of, read_file
 from qa.embed import Embedder
 from qa.errors import IndexMissingError, IndexStaleError, IndexWriteError
-from qa.integrity import FORMAT, file_sha256
+from qa.integrity import FORMAT, verified_sha256
 from qa.segment import FILES, write_segment
 from qa.settings import Settings
 from qa.store import Store, count_words, load_store
@@ -173,7 +173,10 @@ class _Embedding:
 
 
 def _segment_checksums(index_dir: Path, name: str) -> dict[str, str]:
-    return {f"segments/{name}/{f}": file_sha256(index_dir / "segments" / name / f) for f in FILES}
+    """sha256 of a new segment's files, remembered so that loading the build does not hash
+    them a second time."""
+    folder = index_dir / "segments" / name
+    return {f"segments/{name}/{f}": verified_sha256(folder / f) for f in FILES}
 
 
 def _merge(old: Store | None, keep: dict[str, tuple[int, int]], new_chunks: int) -> bool:
@@ -316,8 +319,9 @@ def _write(index_dir: Path, manifest: dict, parts: list, rarity: dict) -> None:
             manifest["segments"].append({"name": name, "dead": []})
             manifest["checksums"].update(_segment_checksums(index_dir, name))
         folder.mkdir(parents=True)
-        (folder / "rarity.json").write_text(json.dumps(rarity, ensure_ascii=False))
-        manifest["checksums"][f"{folder.name}/rarity.json"] = file_sha256(folder / "rarity.json")
+        rarity_file = folder / "rarity.json"
+        rarity_file.write_text(json.dumps(rarity, ensure_ascii=False))
+        manifest["checksums"][f"{folder.name}/rarity.json"] = verified_sha256(rarity_file)
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
         for path in folder.iterdir():  # durable before the swap makes it live
             with open(path, "rb") as fh:
