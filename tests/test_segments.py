@@ -38,6 +38,17 @@ def index(tmp_path, name="index", docs=None):
     return Settings(docs=docs, index_dir=tmp_path / name, chunk_size=80)
 
 
+def built(tmp_path):
+    """Twelve articles, indexed: (their folder, the settings, the embedder)."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i, topic in enumerate(TOPICS):
+        write(docs, i, topic)
+    settings, emb = index(tmp_path), FakeEmbedder()
+    build_index(settings, emb)
+    return docs, settings, emb
+
+
 def segments(settings):
     return json.loads((settings.index_dir / "current" / "manifest.json").read_text())["segments"]
 
@@ -52,21 +63,15 @@ def searches(store, emb):
 
 
 def test_an_update_adds_a_segment_and_searches_like_a_fresh_build(tmp_path):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    for i, topic in enumerate(TOPICS):
-        write(docs, i, topic)
-    settings, emb = index(tmp_path), FakeEmbedder()
-    build_index(settings, emb)
+    docs, settings, emb = built(tmp_path)
     write(docs, 3, "bridge collapse inquiry", version=1)  # one file of twelve changes
     store, report = build_index(settings, emb)
     assert report.changed == ["a03.txt"] and not report.merged
     parts = segments(settings)
     assert len(parts) == 2 and parts[0]["dead"] == [3] and parts[1]["dead"] == []
     assert "version 1" in store.documents["a03.txt"].lines[2]
-    assert not [
-        c for c in store.chunks if "stadium roof" in c.text.lower()
-    ]  # the old rows are dead
+    old_rows = [c for c in store.chunks if "stadium roof" in c.text.lower()]
+    assert not old_rows  # the old rows are dead
     fresh, _ = build_index(index(tmp_path, "fresh"), emb)
     assert len(fresh.chunks) == len(store.chunks)
     assert searches(store, emb) == searches(fresh, emb)
@@ -74,12 +79,7 @@ def test_an_update_adds_a_segment_and_searches_like_a_fresh_build(tmp_path):
 
 
 def test_small_segments_merge_past_a_quarter_and_removed_files_go(tmp_path):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    for i, topic in enumerate(TOPICS):
-        write(docs, i, topic)
-    settings, emb = index(tmp_path), FakeEmbedder()
-    build_index(settings, emb)
+    docs, settings, emb = built(tmp_path)
     write(docs, 0, "ferry timetable", version=1)
     build_index(settings, emb)
     assert len(segments(settings)) == 2
