@@ -24,11 +24,9 @@ import numpy as np
 
 from qa.corpus import Document
 from qa.errors import IndexMissingError, IndexStaleError
-from qa.integrity import FORMAT, check_build
+from qa.integrity import check_build
 from qa.segment import Segment
 from qa.text import words
-
-__all__ = ["FORMAT", "Store", "load_store", "count_words"]
 
 
 class Documents(Mapping):
