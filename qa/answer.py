@@ -46,7 +46,8 @@ class Answer(BaseModel):
         default_factory=dict,
         description="What abstention is decided on: evidence (the best line's similarity to the "
         "question), fit (the answer's similarity to the kind of thing asked for, for which/what "
-        "questions), coverage (share of the question's words in the cited line). "
+        "questions), coverage (share of the question's words in the cited line), novelty (share "
+        "of the answer's words that are not the question's). "
         "`qa eval --calibrate` finds the thresholds.",
     )
     search_question: str = Field("", description="The question used for retrieval, if rewritten.")

@@ -44,6 +44,16 @@ NOT_STATED = re.compile(
 COPULA = re.compile(r"\b(?:is|was|are|were|of|as|by|in|to)\s+", re.IGNORECASE)
 
 
+# "X or Y?": the answer is one of the question's own words
+ALTERNATIVES = re.compile(r"\b(?:or|whether|either)\b", re.IGNORECASE)
+
+
+def novelty(text: str, question: str) -> float:
+    """Share of the reply's content words that the question does not hold (1.0 for none)."""
+    said = content_words(text)
+    return round(len(said - content_words(question)) / len(said), 4) if said else 1.0
+
+
 def drop_echo(text: str, question: str) -> str:
     """Cut a restated question off the front of a reply: 'The mayor of Kyiv is X' -> 'X'."""
     asked = content_words(question) | {"answer", "article", "articles"}
@@ -309,6 +319,8 @@ class Pipeline(Swappable):
         )
         if chosen is not None and chosen.fit is not None:
             result.signals["fit"] = round(chosen.fit, 4)
+        if not ALTERNATIVES.search(question):
+            result.signals["novelty"] = novelty(text, question)
         result.abstain_reason = self.policy.after_reading(result.signals)
         if result.abstain_reason:
             return

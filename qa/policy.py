@@ -10,12 +10,19 @@ from dataclasses import dataclass
 from qa.settings import Settings
 
 # each signal -> the setting that holds its threshold (abstain when the signal is below it)
-SIGNALS = {"evidence": "min_score", "fit": "min_fit", "coverage": "min_coverage"}
-OFF = {"min_score": -1.0, "min_fit": -1.0, "min_coverage": 0.0}  # settings that never abstain
+SIGNALS = {
+    "evidence": "min_score",
+    "fit": "min_fit",
+    "coverage": "min_coverage",
+    "novelty": "min_novelty",
+}
+# settings that never abstain
+OFF = {"min_score": -1.0, "min_fit": -1.0, "min_coverage": 0.0, "min_novelty": 0.0}
 REASONS = {
     "evidence": "no passage is close enough to the question",
     "fit": "no candidate is the kind of thing the question asks for",
     "coverage": "the cited line holds too little of the question",
+    "novelty": "the reply only repeats words of the question",
 }
 
 
@@ -26,13 +33,18 @@ class Policy:
     min_score: float
     min_fit: float
     min_coverage: float
+    min_novelty: float = 0.0
     unknown_names: bool = True
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Policy:
         """The thresholds the settings hold."""
         return cls(
-            settings.min_score, settings.min_fit, settings.min_coverage, settings.unknown_names
+            settings.min_score,
+            settings.min_fit,
+            settings.min_coverage,
+            settings.min_novelty,
+            settings.unknown_names,
         )
 
     def before_reading(self, signals: dict[str, float], unknown: list[str]) -> str:
@@ -46,7 +58,7 @@ class Policy:
 
     def after_reading(self, signals: dict[str, float]) -> str:
         """Why not to give the answer that was read ('' to give it)."""
-        for signal in ("fit", "coverage"):
+        for signal in ("fit", "coverage", "novelty"):
             threshold = getattr(self, SIGNALS[signal])
             if signal in signals and signals[signal] < threshold:
                 return REASONS[signal]

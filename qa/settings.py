@@ -102,6 +102,14 @@ class Settings(BaseSettings):
     min_coverage: float = Field(
         0.0, ge=0, le=1, description="Abstain when the cited line holds less of the question."
     )
+    min_novelty: float = Field(
+        0.01,
+        ge=0,
+        le=1,
+        description="Abstain when less of the reply's words are new than this: an answer made "
+        "only of the question's own words ('Who is the president of X?' -> 'X') answers nothing. "
+        "Questions that offer alternatives ('X or Y?') are exempt.",
+    )
     context_lines: int = Field(
         2, ge=1, le=20, description="Best lines shown to the model when the rules read."
     )

@@ -47,7 +47,8 @@ class QuestionSet:
 
 def discover(gold_dir: Path, corpora_dir: Path, seeds: Path) -> list[QuestionSet]:
     """Every gold file in gold_dir: NAME.jsonl is about corpora_dir/NAME when that folder exists,
-    else about the seeds. dev* files are for tuning; every other set is frozen."""
+    else about the seeds. dev* files (questions or conversations) are for tuning; every other
+    set is frozen."""
     sets = []
     for gold in sorted(gold_dir.glob("*.jsonl")):
         corpus = corpora_dir / gold.stem
@@ -57,7 +58,8 @@ def discover(gold_dir: Path, corpora_dir: Path, seeds: Path) -> list[QuestionSet
     for gold in sorted((gold_dir / "conversations").glob("*.jsonl")):
         corpus = corpora_dir / gold.stem
         docs = corpus if corpus.is_dir() else seeds
-        sets.append(QuestionSet(f"{gold.stem}-conv", gold, docs, True, conversations=True))
+        frozen = not gold.stem.startswith("dev")
+        sets.append(QuestionSet(f"{gold.stem}-conv", gold, docs, frozen, conversations=True))
     # tuning sets first, then the frozen seed splits, then other corpora, then conversations
     return sorted(sets, key=lambda s: (s.frozen, s.conversations, s.docs != seeds, s.name))
 

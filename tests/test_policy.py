@@ -20,3 +20,16 @@ def test_fit_and_coverage_decide_after_reading():
     assert policy().after_reading({"fit": 0.1, "coverage": 1.0}).startswith("no candidate")
     assert policy(min_coverage=0.5).after_reading({"coverage": 0.2}).startswith("the cited line")
     assert policy().after_reading({"coverage": 0.2}) == ""  # no fit signal: not a which-question
+
+
+def test_a_reply_made_of_the_question_s_own_words_is_declined():
+    from qa.pipeline import ALTERNATIVES, novelty
+
+    assert novelty("Ukraine", "Who is the president of Ukraine?") == 0.0
+    assert novelty("Volodymyr Zelensky", "Who is the president of Ukraine?") == 1.0
+    assert novelty("the Kyiv zoo", "How many were hurt at the zoo?") == 0.5
+    reason = policy(min_novelty=0.01).after_reading({"novelty": 0.0})
+    assert reason == "the reply only repeats words of the question"
+    assert policy(min_novelty=0.01).after_reading({"novelty": 0.5}) == ""
+    assert ALTERNATIVES.search("Was the bridge closed or reopened?")
+    assert not ALTERNATIVES.search("Who ordered the closure?")
