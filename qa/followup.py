@@ -45,6 +45,8 @@ from qa.mentions import (
 from qa.store import Store
 
 MAX_CITED_LINES = 6  # a citation qa makes is one line; a wider range is not one of its own
+# "the first time", "the last day": a position in a series, not a thing said before
+ORDINALS = {"first", "second", "third", "fourth", "fifth", "last", "next", "latest", "previous"}
 OTHER = re.compile(r"\bthe other(?: one| ones|(?= \w+))?\b( \w+)?", re.IGNORECASE)
 
 
@@ -195,7 +197,7 @@ class Conversation:
         out, pos = [], 0
         for m in pattern.finditer(text):
             det, noun = m.group(1).lower(), m.group(2)
-            if noun in AUX | PREPOSITIONS | WH | DETERMINERS | {"same", "other", "one"}:
+            if noun in AUX | PREPOSITIONS | WH | DETERMINERS | ORDINALS | {"same", "other", "one"}:
                 continue
             before = text[: m.start()].split()[-1:]
             if det == "that" and before and before[0].lower() in SAYING:

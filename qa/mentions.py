@@ -34,13 +34,23 @@ LOCATIVE = re.compile(rf"\b(?:in|at|near|from|to|into|over|across|around)\s+((?:
 TOKEN = re.compile(r"[\w’'-]+")
 
 
+# "Maliar's job" names Maliar; "Reuters' report" names Reuters
+OWNER = re.compile(r"(?<=\w)(?:['’]s|(?<=s)['’])$")
+# "Roughly how many ...?": a capitalised first word before a question word only opens the question
+OPENER = re.compile(rf"^\w+\s+(?:{'|'.join(WH)})\b", re.IGNORECASE)
+
+
 def names(text: str) -> list[str]:
-    """Runs of capitalised words that are names, not a capitalised question or pronoun word."""
+    """Runs of capitalised words that are names, not a capitalised question or pronoun word,
+    nor the adverb that opens a question; a possessive names its owner."""
     out = []
-    for _, run in capitalised_runs(text):
+    for at, run in capitalised_runs(text):
         first = run.split()[0].lower()
         if first in WH | AUX | PERSON | THING | GROUP | DETERMINERS | PREPOSITIONS:
             run = " ".join(run.split()[1:])
+        elif at == 0 and " " not in run and OPENER.match(text):
+            continue
+        run = OWNER.sub("", run)
         for part in run.split(" and "):  # "Melitopol and Berdyansk" are two
             if part and part not in out:
                 out.append(part)
@@ -73,8 +83,8 @@ def name_like(text: str) -> bool:
 def subject(question: str) -> str:
     """The name right after the auxiliary ('did Putin present') or before a verb of saying."""
     m = AFTER_AUX.search(question)
-    if m:
-        return m.group(1)
+    if m:  # "was Ukraine's defence minister": the subject is the minister, not Ukraine
+        return "" if OWNER.search(m.group(1)) else m.group(1)
     m = BEFORE_SAYING.search(question)
     return m.group(1) if m and m.start() > 0 else ""
 

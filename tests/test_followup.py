@@ -81,6 +81,16 @@ TABLE = [
      "What did the forces capture?", "What did the forces capture?"),
     ([("Where is the Litak area?", "Bakhmut", ["housing area of the Litak area in Bakhmut city"])],
      "Who controls the city?", "Who controls the city Bakhmut?"),
+    # a capitalised adverb that opens a question is not a name; a possessive names its owner
+    ([("Roughly how many people lived in Bakhmut?", "", [])],
+     "When did it fall?", "When did Bakhmut fall?"),
+    ([("What is Hanna Maliar's job?", "", [])],
+     "What did she say about the left bank?", "What did Hanna Maliar say about the left bank?"),
+    # "the first time" is a position in a series, not a thing said before
+    ([("Which air defence system did Kyiv receive in April?", "Patriots",
+       ["Kyiv received its first Patriots in mid-April"])],
+     "What did it bring down for the first time?",
+     "What did Patriots bring down for the first time?"),
     # a new topic starts fresh
     ([("Who is Ukraine's deputy defence minister?", "Hanna Maliar", [MALIAR])],
      "Who leads the Wagner group?", "Who leads the Wagner group?"),
