@@ -173,7 +173,7 @@ class Conversation:
                 dangling = True
                 continue
             used.add(target)
-            if lower in POSSESSIVE:
+            if lower in POSSESSIVE and not object_her(text, m):
                 target = possessive(target)
             elif lower == "there":
                 prev = text[: m.start()].split()[-1:]
@@ -266,6 +266,15 @@ class Conversation:
             i = base.rfind(targets[-1])
             return capital(f"{base[:i]}{rest}{base[i + len(targets[-1]) :]}?")
         return capital(f"{base}, {rest}?")
+
+
+def object_her(text: str, m: re.Match) -> bool:
+    """'her' as an object ('according to her', 'asked her?'), not 'her troops'."""
+    if m.group().lower() != "her":
+        return False
+    before = text[: m.start()].split()[-1:]
+    after = text[m.end() :].lstrip()
+    return bool(before and before[0].lower() in PREPOSITIONS) or not after[:1].isalpha()
 
 
 def sluiced(fragment: str, previous: str) -> str:

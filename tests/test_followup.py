@@ -86,6 +86,9 @@ TABLE = [
      "When did it fall?", "When did Bakhmut fall?"),
     ([("What is Hanna Maliar's job?", "", [])],
      "What did she say about the left bank?", "What did Hanna Maliar say about the left bank?"),
+    # "according to her": an object, not "her troops"
+    ([("Who is Ukraine's deputy defence minister?", "Hanna Maliar", [MALIAR])],
+     "According to her, who holds Bakhmut?", "According to Hanna Maliar, who holds Bakhmut?"),
     # "the first time" is a position in a series, not a thing said before
     ([("Which air defence system did Kyiv receive in April?", "Patriots",
        ["Kyiv received its first Patriots in mid-April"])],
