@@ -56,9 +56,11 @@ def test_conversation_files_are_their_own_sets(tmp_path):
     seeds.mkdir()
     (gold / "dev.jsonl").write_text('{"id": "a", "question": "q"}\n')
     (gold / "conversations" / "seeds.jsonl").write_text('{"id": "c", "turns": ["a", "b"]}\n')
+    (gold / "conversations" / "dev.jsonl").write_text('{"id": "d", "turns": ["a", "b"]}\n')
     sets = discover(gold, tmp_path / "corpora", seeds)
-    assert [(s.name, s.conversations, s.docs) for s in sets] == [
-        ("dev", False, seeds), ("seeds-conv", True, seeds),
+    assert [(s.name, s.conversations, s.role, s.docs) for s in sets] == [
+        ("dev", False, "tune", seeds), ("dev-conv", True, "tune", seeds),
+        ("seeds-conv", True, "frozen", seeds),
     ]  # fmt: skip
     assert is_conversation_file(gold / "conversations" / "seeds.jsonl")
     assert not is_conversation_file(gold / "dev.jsonl")
