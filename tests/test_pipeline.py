@@ -151,3 +151,14 @@ def test_a_resolved_follow_up_is_what_the_model_reads(fake_pipeline):
     assert searched in prompt
     assert answer.question == "What did he say had entered Russian territory?"
     assert answer.search_question == searched
+
+
+def test_a_reply_that_only_repeats_the_question_is_declined(fake_pipeline):
+    fake_pipeline.reader_mode = "model"
+    fake_pipeline.generator.enqueue("Kyiv")
+    answer = fake_pipeline.ask("Who is the mayor of Kyiv?")
+    assert answer.abstained and answer.signals["novelty"] == 0.0
+    assert answer.abstain_reason == "the reply only repeats words of the question"
+    fake_pipeline.generator.enqueue("Vitali Klitschko")
+    answer = fake_pipeline.ask("Who is the mayor of Kyiv?")
+    assert not answer.abstained and answer.signals["novelty"] == 1.0
