@@ -127,7 +127,8 @@ def eval_(
         if not gold.is_file():
             raise InputError(f"gold file {str(gold)!r} does not exist")
         conv = suite.is_conversation_file(gold)
-        chosen = [suite.QuestionSet(gold.stem, gold, docs or settings.docs, False, conv)]
+        frozen = not suite.tuning(gold)
+        chosen = [suite.QuestionSet(gold.stem, gold, docs or settings.docs, frozen, conv)]
         if conv and calibrate:
             raise InputError("--calibrate takes a file of questions, not conversations")
     for qs in chosen:  # every file read before any model loads: a typo fails at once

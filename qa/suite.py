@@ -45,6 +45,11 @@ class QuestionSet:
         return "frozen" if self.frozen else "tune"
 
 
+def tuning(gold: Path) -> bool:
+    """A file to tune on: its name starts with dev (questions or conversations)."""
+    return gold.stem.startswith("dev")
+
+
 def discover(gold_dir: Path, corpora_dir: Path, seeds: Path) -> list[QuestionSet]:
     """Every gold file in gold_dir: NAME.jsonl is about corpora_dir/NAME when that folder exists,
     else about the seeds. dev* files (questions or conversations) are for tuning; every other
@@ -53,13 +58,12 @@ def discover(gold_dir: Path, corpora_dir: Path, seeds: Path) -> list[QuestionSet
     for gold in sorted(gold_dir.glob("*.jsonl")):
         corpus = corpora_dir / gold.stem
         docs = corpus if corpus.is_dir() else seeds
-        sets.append(QuestionSet(gold.stem, gold, docs, frozen=not gold.stem.startswith("dev")))
+        sets.append(QuestionSet(gold.stem, gold, docs, frozen=not tuning(gold)))
     # conversations over a corpus: gold_dir/conversations/NAME.jsonl ("seeds" means the seeds)
     for gold in sorted((gold_dir / "conversations").glob("*.jsonl")):
         corpus = corpora_dir / gold.stem
         docs = corpus if corpus.is_dir() else seeds
-        frozen = not gold.stem.startswith("dev")
-        sets.append(QuestionSet(f"{gold.stem}-conv", gold, docs, frozen, conversations=True))
+        sets.append(QuestionSet(f"{gold.stem}-conv", gold, docs, not tuning(gold), True))
     # tuning sets first, then the frozen seed splits, then other corpora, then conversations
     return sorted(sets, key=lambda s: (s.frozen, s.conversations, s.docs != seeds, s.name))
 

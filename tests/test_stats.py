@@ -64,3 +64,13 @@ def test_conversation_files_are_their_own_sets(tmp_path):
     ]  # fmt: skip
     assert is_conversation_file(gold / "conversations" / "seeds.jsonl")
     assert not is_conversation_file(gold / "dev.jsonl")
+
+
+def test_a_single_gold_file_is_a_tuning_set_only_when_named_dev():
+    from pathlib import Path
+
+    from qa.suite import tuning
+
+    assert tuning(Path("tests/gold/dev2.jsonl"))
+    assert tuning(Path("tests/gold/conversations/dev.jsonl"))
+    assert not tuning(Path("tests/gold/conversations/seeds.jsonl"))
