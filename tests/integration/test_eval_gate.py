@@ -45,7 +45,7 @@ def test_calibrate_reports_a_threshold_per_signal(built, tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "use: QA_MIN_SCORE=" in result.stdout and "QA_MIN_FIT=" in result.stdout
     calibration = json.loads(out.read_text())["calibration"]
-    assert [s["signal"] for s in calibration["steps"]] == ["evidence", "fit", "coverage"]
+    assert [s["signal"] for s in calibration["steps"]] == ["evidence", "fit", "coverage", "novelty"]
     assert all(s["wrongful_abstention"] <= 0.1 for s in calibration["steps"])
     # asked with the thresholds off: every abstention left is the model's or a rule's own
     reasons = {q["abstain_reason"] for q in json.loads(out.read_text())["questions"]}
