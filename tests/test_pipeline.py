@@ -3,7 +3,8 @@ import pytest
 from qa.answer import ABSTAIN_TEXT, Answer
 from qa.cite import Citation, cite, verify
 from qa.errors import InputError
-from qa.pipeline import Token, clean
+from qa.pipeline import Token
+from qa.reply import clean
 
 KINZHAL = "000_0d498ca450f5f7ad.txt"
 

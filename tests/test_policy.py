@@ -23,7 +23,7 @@ def test_fit_and_coverage_decide_after_reading():
 
 
 def test_a_reply_made_of_the_question_s_own_words_is_declined():
-    from qa.pipeline import ALTERNATIVES, novelty
+    from qa.reply import ALTERNATIVES, novelty
 
     assert novelty("Ukraine", "Who is the president of Ukraine?") == 0.0
     assert novelty("Volodymyr Zelensky", "Who is the president of Ukraine?") == 1.0
