@@ -31,8 +31,10 @@ from qa.mentions import (
     TOKEN,
     WH,
     asked_for,
+    asked_plural,
     asks_for_noun,
     capital,
+    described,
     fragment,
     name_like,
     name_near,
@@ -44,9 +46,14 @@ from qa.mentions import (
 )
 from qa.store import Store
 
+ARTICLES = {"the", "a", "an"}
 MAX_CITED_LINES = 6  # a citation qa makes is one line; a wider range is not one of its own
 # "the first time", "the last day": a position in a series, not a thing said before
 ORDINALS = {"first", "second", "third", "fourth", "fifth", "last", "next", "latest", "previous"}
+# which earlier pronoun a possessive repeats: "he ... his", "she ... her", "they ... their"
+REFERENT = {w: k for k, ws in {"m": "he him his himself", "f": "she her hers herself",
+            "n": "it its itself", "p": "they them their theirs themselves"}.items()
+            for w in ws.split()} | {"there": "there"}  # fmt: skip
 OTHER = re.compile(r"\bthe other(?: one| ones|(?= \w+))?\b( \w+)?", re.IGNORECASE)
 
 
@@ -94,13 +101,15 @@ class Turn:
         found = names(self.standalone)
         # "How many Kinzhal missiles ... over Kyiv?": a name after a preposition is a setting
         core = [n for n in found if not re.search(PREPOSITION + re.escape(n), self.standalone)]
+        # "Who is the mayor of Odesa?" unanswered: "he" is still the mayor of Odesa
+        role = described(self.standalone) if not entity else ""
         if pronoun in PERSON:
             person = kind == "person" or (kind not in ("place", "thing") and name_like(entity))
-            out = [entity if person else "", subj, *(n for n in core if name_like(n))]
+            out = [(entity if person else "") or role, subj, *(n for n in core if name_like(n))]
         elif pronoun == "there":
             out = [entity if kind not in ("person", "") else "", *LOCATIVE.findall(self.standalone)]
         elif pronoun in GROUP:
-            out = [entity, subj, *core]
+            out = [entity or role or asked_plural(self.standalone), subj, *core]
         else:
             thing = kind not in ("person", "place")
             out = [entity if thing else "", *(n for n in core if n != subj), *found]
@@ -155,7 +164,7 @@ class Conversation:
         """Pronouns and definite phrases replaced; True if a pronoun found nothing to point to."""
         text = self.other(text)
         text = self.definites(text)
-        out, pos, used, dangling = [], 0, set(), False
+        out, pos, used, dangling, said = [], 0, set(), False, set()
         for m in TOKEN.finditer(text):
             word = m.group()
             lower = word.lower()
@@ -166,6 +175,9 @@ class Conversation:
                 lower in POSSESSIVE or (before and before[0].lower() in SAYING | {"that"})
             ):
                 continue  # "What did Malyar say about her troops?": its own name comes first
+            own = lower in POSSESSIVE and not object_her(text, m)
+            if own and REFERENT[lower] in said:
+                continue  # "Where did she get her degree?": her is she, already named
             # "Kyiv used them": not Kyiv, nor what another pronoun of the question took
             taken = used if lower in POSSESSIVE else used | set(names(text))
             target = self.antecedent(lower, taken)
@@ -173,7 +185,8 @@ class Conversation:
                 dangling = True
                 continue
             used.add(target)
-            if lower in POSSESSIVE and not object_her(text, m):
+            said.add(REFERENT[lower])
+            if own:
                 target = possessive(target)
             elif lower == "there":
                 prev = text[: m.start()].split()[-1:]
@@ -253,6 +266,13 @@ class Conversation:
         base = last.standalone.rstrip("?.! ")
         words = rest.split()
         prep = words[0].lower() if words and words[0].lower() in PREPOSITIONS else ""
+        if prep == "to" and len(words) > 1 and words[1].islower() and words[1] not in ARTICLES:
+            # "And to be fully out?" after "When was X due to start pulling out of Y?": the
+            # infinitive it replaces runs to the end; a name that goes with it stays as a topic
+            verb = list(re.finditer(r"\bto\s+(?!(?:the|a|an)\b)[a-z]", base))
+            if verb:
+                head = base[: verb[-1].start()]
+                return capital(with_topic(f"{head}{rest}?", base))
         if prep:
             # "in Kyiv", "in 2018", "in the Bakhmut sector": the phrase the fragment replaces
             slot = re.compile(rf"\b{prep}\s+(?:the\s+{NAME}(?:\s+[a-z]+\b)?|{NAME}|\d+)")

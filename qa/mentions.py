@@ -74,6 +74,29 @@ def asked_for(question: str) -> str:
     return ""
 
 
+# "Who was Ukraine's defence minister when ...?": the person is described up to a clause
+DESCRIBED = re.compile(r"^\s*who\s+(?:is|was|are|were)\s+(?P<np>(?:the\s+|[\w-]+['’]s?\s+)[^,?;]+?)"
+                       r"(?=\s+(?:when|while|who|that|which|whose|where|after|before|during|since|"
+                       r"now|today|in\s+\d)\b|\s*[,?;.!]|$)", re.IGNORECASE)  # fmt: skip
+# "What kind of hypersonic missiles did ...", "Which occupied towns in the south did ...": the
+# plural thing a question asks for, up to its auxiliary
+ASKED_PLURAL = re.compile(rf"^\s*(?:what|which)\s+(?:(?:kind|kinds|type|types|sort|sorts)\s+of\s+)?"
+                          rf"(?P<np>(?:[a-z][\w-]*\s+){{0,4}}?[a-z][\w-]*[^sui\W]s)"
+                          rf"(?=\s+(?:{'|'.join(AUX)})\b)", re.IGNORECASE)  # fmt: skip
+
+
+def described(question: str) -> str:
+    """'the governor of Russia's Belgorod region' of 'Who is the governor of ...?', or ''."""
+    m = DESCRIBED.match(question)
+    return m.group("np") if m else ""
+
+
+def asked_plural(question: str) -> str:
+    """'the hypersonic missiles' of 'What kind of hypersonic missiles did ...?', or ''."""
+    m = ASKED_PLURAL.match(question)
+    return f"the {m.group('np')}" if m else ""
+
+
 def name_like(text: str) -> bool:
     """Two or more capitalised words and nothing else: a person's name, most often."""
     tokens = text.split()

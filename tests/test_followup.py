@@ -69,7 +69,9 @@ TABLE = [
      "Which missile did Kyiv use them on first?", "Which missile did Kyiv use Patriots on first?"),
     ([("What air defense systems did Kyiv receive in April?", "", [])],
      "Which missile did Kyiv use them on first?",
-     "Which missile did Kyiv use them on first (April)?"),
+     "Which missile did Kyiv use the air defense systems on first?"),
+    ([("What kind of hypersonic missiles did Ukraine intercept?", "", [])],
+     "How much does one of them cost?", "How much does one of the hypersonic missiles cost?"),
     # definite references
     ([("Which mercenary group raised the Russian flag in Bakhmut?", "Wagner", [WAGNER])],
      "When will the group leave the city?", "When will Wagner group leave the city?"),
@@ -94,6 +96,14 @@ TABLE = [
        ["Kyiv received its first Patriots in mid-April"])],
      "What did it bring down for the first time?",
      "What did Patriots bring down for the first time?"),
+    # a possessive that repeats the pronoun before it is already resolved
+    ([("Who wrote the Kyiv Independent piece?", "Dinara Khalilova", ["By Dinara Khalilova"])],
+     "Where did she get her degree?", "Where did Dinara Khalilova get her degree?"),
+    # "and to be ...?": the infinitive it replaces runs to the end of the earlier question
+    ([("When was the Wagner Group due to start pulling out of Bakhmut?", "", [])],
+     "And to be fully out?", "When was the Wagner Group due to be fully out (Bakhmut)?"),
+    ([("Who was asked to go to Paris?", "", [])],
+     "And to the summit?", "Who was asked to go to the summit?"),
     # a new topic starts fresh
     ([("Who is Ukraine's deputy defence minister?", "Hanna Maliar", [MALIAR])],
      "Who leads the Wagner group?", "Who leads the Wagner group?"),
@@ -101,8 +111,12 @@ TABLE = [
      "How many Kinzhal missiles were shot down over Kyiv?",
      "How many Kinzhal missiles were shot down over Kyiv?"),
     # an abstained or unsupported earlier answer does not leak
+    # ... but the person it asked about is still the one described
     ([("Who is the mayor of Odesa?", "", [])],
-     "What did he say about the zoo?", "What did he say about the zoo (Odesa)?"),
+     "What did he say about the zoo?", "What did the mayor of Odesa say about the zoo?"),
+    ([("Who was Ukraine's defence minister when the missiles were shot down?", "", [])],
+     "Where did he announce the news?",
+     "Where did Ukraine's defence minister announce the news?"),
     ([("Who commands the eastern group?", "Ivan Petrov", [MALIAR])],
      "What did he say about Bakhmut?", "What did he say about Bakhmut?"),
     # a connective with nothing to resolve: the earlier question's names
