@@ -54,6 +54,7 @@ ORDINALS = {"first", "second", "third", "fourth", "fifth", "last", "next", "late
 REFERENT = {w: k for k, ws in {"m": "he him his himself", "f": "she her hers herself",
             "n": "it its itself", "p": "they them their theirs themselves"}.items()
             for w in ws.split()} | {"there": "there"}  # fmt: skip
+WH_PHRASE = re.compile(rf"\b(?:which|what)\s+(?!(?:{'|'.join(AUX)})\b)[a-z][\w-]*")
 OTHER = re.compile(r"\bthe other(?: one| ones|(?= \w+))?\b( \w+)?", re.IGNORECASE)
 
 
@@ -154,7 +155,7 @@ class Conversation:
             rest = about.group("rest") if about else body.rstrip("?.! ")
             return self.ellipsis(rest, last)
         if sluice(body):
-            return capital(sluiced(body, last.standalone))
+            return capital(sluiced(body, answered(last)))
         resolved, dangling = self.references(body)
         if dangling or (body != question and resolved == body):  # "And how many were hurt?"
             return capital(with_topic(resolved, last.standalone))
@@ -295,6 +296,17 @@ def object_her(text: str, m: re.Match) -> bool:
     before = text[: m.start()].split()[-1:]
     after = text[m.end() :].lstrip()
     return bool(before and before[0].lower() in PREPOSITIONS) or not after[:1].isalpha()
+
+
+def answered(turn: Turn) -> str:
+    """The turn's question with its question phrase filled by the answer: "... to the capture
+    of which city?" answered Berlin -> "... to the capture of Berlin?"; unchanged without one."""
+    question = turn.standalone
+    entity = turn.entity() or (turn.answer if len(turn.answer.split()) <= 6 else "")
+    wh = WH_PHRASE.search(question)
+    if not entity or not wh or wh.start() == 0:  # "Which city ...?" first: no clause to fill
+        return question
+    return question[: wh.start()] + entity + question[wh.end() :]
 
 
 def sluiced(fragment: str, previous: str) -> str:

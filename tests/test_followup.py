@@ -60,6 +60,10 @@ TABLE = [
      "In which region?",
      "In which region did Maliar say troops had done on the left bank of the Dnipro River?"),
     ([("Who leads the Wagner group?", "", [])], "Why?", "Why, who leads the Wagner group?"),
+    # ... the question phrase of the earlier question filled by its verified answer
+    ([("TV likened the fall of Bakhmut to the capture of which city?", "Berlin",
+       ["TV likened it to the capture of Berlin in 1945"])],
+     "In what year?", "In what year, TV likened the fall of Bakhmut to the capture of Berlin?"),
     ([("How many Kinzhal missiles did Ukraine shoot down over Kyiv?", "six", [])],
      "And how many other missiles?", "How many other missiles did Ukraine shoot down over Kyiv?"),
     ([("What did Prigozhin say about Bakhmut?", "", [])],
