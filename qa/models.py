@@ -101,14 +101,14 @@ CAPABILITIES = "capabilities.json"
 def reader_for(model_file: str, models_dir: Path | None = None) -> str:
     """The reader `auto` uses for a GGUF file: the one `qa eval` measured best for it on this
     machine (most questions decided right: answered correctly or declined), else the table's
-    choice, else spans (a model of unknown ability gets the rules, which never let it invent)."""
+    choice, else spans (a model of unknown ability gets the rules, which never let it invent).
+    The default reader stays until it has been measured too: a reader measured alone, or
+    beside others but not beside the default, has beaten nothing."""
+    default = next((m.reader for m in MODELS.values() if m.file == Path(model_file).name), "spans")
     measured = capabilities(models_dir).get(Path(model_file).name, {}) if models_dir else {}
-    if measured:
-        return max(measured, key=lambda reader: measured[reader]["decisions_right"])
-    for m in MODELS.values():
-        if m.file == Path(model_file).name:
-            return m.reader
-    return "spans"
+    if default not in measured:
+        return default
+    return max(measured, key=lambda reader: measured[reader]["decisions_right"])
 
 
 def capabilities(models_dir: Path) -> dict:
