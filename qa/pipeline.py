@@ -80,6 +80,9 @@ class Pipeline(Swappable):
         self._reader_mode = mode
         # lines the model reads: a reader model sees more than the rules' fallback does
         self.shown = self.settings.model_lines if mode == "model" else self.settings.context_lines
+        # a follow-up's line ranks lower (settings.followup_lines): more lines when the model reads
+        more = self.settings.followup_lines if mode == "model" else 0
+        self.shown_followup = max(self.shown, more)
         # a model that reads every question is told when to decline (prompts/reader.txt)
         self.system_prompt = "reader" if mode == "model" else "system"
         self.reader = make_reader(self)
@@ -187,22 +190,26 @@ class Pipeline(Swappable):
         unknown = self.lines.unknown_names(question) if self.policy.unknown_names else []
         result.abstain_reason = self.policy.before_reading(result.signals, unknown)
         if not result.abstain_reason:
-            yield from self._read(result, query, lines, should_stop)
+            # a follow-up's wording is terser than a standalone question's: its line ranks lower
+            shown = self.shown if query == question else self.shown_followup
+            yield from self._read(result, query, lines, should_stop, shown)
         freshen(result, self.settings.docs, self.store.manifest)  # never cite a changed line
         result.timings_ms.total = round((time.perf_counter() - started) * 1000, 1)
         yield result
 
-    def supported(self, text: str, question: str, lines: list[Line]) -> bool:
+    def supported(self, text: str, question: str, lines: list[Line], shown: int) -> bool:
         """Most of the reply's own words (not the question's) stand in one of the best lines."""
         new = content_words(text) - content_words(question)
         if not new:
             return True
-        best = max(len(new & content_words(ln.text)) for ln in lines[: self.shown + 1])
+        best = max(len(new & content_words(ln.text)) for ln in lines[: shown + 1])
         return best / len(new) >= self.settings.min_support
 
-    def messages(self, question: str, lines: list[Line]) -> list[dict]:
-        """The chat the model sees: the fixed system prompt (llama.cpp caches it), then lines."""
-        context = "\n".join(excerpt(ln.text, question) for ln in lines[: self.shown])
+    def messages(self, question: str, lines: list[Line], shown: int | None = None) -> list[dict]:
+        """The chat the model sees: the fixed system prompt (llama.cpp caches it), then the
+        best `shown` lines (self.shown when None)."""
+        shown = shown or self.shown
+        context = "\n".join(excerpt(ln.text, question) for ln in lines[:shown])
         user = self.prompts["answer"].render(passages=context, question=question)
         return [
             {"role": "system", "content": self.prompts[self.system_prompt].render()},
@@ -215,12 +222,13 @@ class Pipeline(Swappable):
         question: str,
         lines: list[Line],
         should_stop: Callable[[], bool] | None,
+        shown: int,
     ) -> Iterator[Token]:
         """Let the reader find the answer in the best lines; fill in result (answer and citations,
         or the abstention and its reason)."""
         gen_start = time.perf_counter()
         reading = Reading()
-        for event in self.reader.read(question, lines, should_stop):
+        for event in self.reader.read(question, lines, should_stop, shown=shown):
             if isinstance(event, Reading):
                 reading = event
             else:
@@ -243,9 +251,9 @@ class Pipeline(Swappable):
             result.abstain_reason = "the model could not answer briefly from the lines"
             return
         chosen = next((s for s in reading.candidates if s.text == text), None)
-        shown = [(ln.file, ln.number, ln.text) for ln in lines[: self.shown + 1]]
-        found = answer_line(text, shown) if chosen is None else None
-        if chosen is None and not found and not self.supported(text, question, lines):
+        shown_lines = [(ln.file, ln.number, ln.text) for ln in lines[: shown + 1]]
+        found = answer_line(text, shown_lines) if chosen is None else None
+        if chosen is None and not found and not self.supported(text, question, lines, shown):
             result.abstain_reason = "the reply says things the retrieved lines do not"
             return
         if chosen is not None:  # the rules' span: its own line and offset
@@ -254,7 +262,7 @@ class Pipeline(Swappable):
         elif found:  # the reply stands word for word in a line the model was shown
             citations = [line_citation(self.store, *found, answer=text)]
         else:
-            citations = cite(text, question, shown, self.store)
+            citations = cite(text, question, shown_lines, self.store)
         if not citations:
             result.abstain_reason = "no retrieved line supports the reply"
             return

@@ -163,3 +163,33 @@ def test_a_reply_that_only_repeats_the_question_is_declined(fake_pipeline):
     fake_pipeline.generator.enqueue("Vitali Klitschko")
     answer = fake_pipeline.ask("Who is the mayor of Kyiv?")
     assert not answer.abstained and answer.signals["novelty"] == 1.0
+
+
+def shown_lines(messages: list[dict]) -> list[str]:
+    """The lines a prompt shows the model (between 'Lines:' and the question)."""
+    user = messages[-1]["content"]
+    return user.split("Lines:\n", 1)[1].split("\n\nQuestion:", 1)[0].splitlines()
+
+
+def test_a_follow_up_is_read_from_more_lines_than_a_standalone_question(fake_pipeline):
+    fake_pipeline.reader_mode = "model"
+    settings = fake_pipeline.settings
+    assert settings.followup_lines > settings.model_lines
+    question = "What did he say had entered Russian territory?"
+    searched = "What did Viacheslav Gladkov say had entered Russian territory?"
+    fake_pipeline.ask(searched)
+    assert len(shown_lines(fake_pipeline.generator.history[-1])) == settings.model_lines
+    fake_pipeline.ask(question, search_question=searched)
+    assert len(shown_lines(fake_pipeline.generator.history[-1])) == settings.followup_lines
+    # a question that resolved to itself stands alone: it is read like one
+    fake_pipeline.ask(searched, search_question=searched)
+    assert len(shown_lines(fake_pipeline.generator.history[-1])) == settings.model_lines
+
+
+def test_the_rules_fallback_reads_its_own_lines_for_a_follow_up(fake_pipeline):
+    fake_pipeline.reader_mode = "spans"
+    searched = "What is the view of Viacheslav Gladkov on the raid?"
+    fake_pipeline.ask("What is his view on the raid?", search_question=searched)
+    assert fake_pipeline.generator.history  # a question of no type goes to the model
+    shown = shown_lines(fake_pipeline.generator.history[-1])
+    assert len(shown) == fake_pipeline.settings.context_lines

@@ -38,5 +38,9 @@ class Reader(Protocol):
     name: str
 
     def read(
-        self, question: str, lines: list[Line], should_stop: Callable[[], bool] | None = None
+        self,
+        question: str,
+        lines: list[Line],
+        should_stop: Callable[[], bool] | None = None,
+        shown: int | None = None,
     ) -> Iterator[Token | Reading]: ...

@@ -12,7 +12,7 @@ from qa.read.rules import Span, answer_type, best_spans
 
 # how an abstention names what the best lines lacked
 KIND_WORDS = {"proper": "name of the kind asked for", "often": "frequency", "meaning": "gloss"}
-Prompt = Callable[[str, list[Line]], list[dict]]
+Prompt = Callable[[str, list[Line], int | None], list[dict]]
 
 
 class SpanReader:
@@ -32,7 +32,11 @@ class SpanReader:
         return kind, best_spans(kind, question, lines, self.ranker.rarity, fit=self.ranker.fit)
 
     def read(
-        self, question: str, lines: list[Line], should_stop: Callable[[], bool] | None = None
+        self,
+        question: str,
+        lines: list[Line],
+        should_stop: Callable[[], bool] | None = None,
+        shown: int | None = None,
     ) -> Iterator[Token | Reading]:
         """The top candidate, or the model's reply for a question of no type."""
         kind, spans = self.candidates(question, lines)
@@ -42,7 +46,7 @@ class SpanReader:
             yield Token(spans[0].text)
             yield Reading(spans[0].text, "spans", spans[0], spans)
         else:
-            yield from self.fallback.read(question, lines, should_stop)
+            yield from self.fallback.read(question, lines, should_stop, shown=shown)
 
 
 class ModelReader:
@@ -62,12 +66,14 @@ class ModelReader:
         lines: list[Line],
         should_stop: Callable[[], bool] | None = None,
         choices: list[str] | None = None,
+        shown: int | None = None,
     ) -> Iterator[Token | Reading]:
-        """Stream the model's reply (held to `choices` by a grammar when given)."""
+        """Stream the model's reply (held to `choices` by a grammar when given) from the best
+        `shown` lines (the pipeline's number when None)."""
         stats = GenerationStats()
         pieces = []
         for piece in self.generator.stream(
-            self.prompt(question, lines),
+            self.prompt(question, lines, shown),
             self.max_tokens,
             stats,
             should_stop,
@@ -89,7 +95,11 @@ class ChoiceReader:
         self.model = model
 
     def read(
-        self, question: str, lines: list[Line], should_stop: Callable[[], bool] | None = None
+        self,
+        question: str,
+        lines: list[Line],
+        should_stop: Callable[[], bool] | None = None,
+        shown: int | None = None,
     ) -> Iterator[Token | Reading]:
         """The model's pick; the span it picked is the citation."""
         kind, spans = self.spans.candidates(question, lines)
@@ -99,7 +109,11 @@ class ChoiceReader:
             return
         reading = None
         for event in self.model.read(
-            question, lines, should_stop, choices + ["not stated"] if choices else None
+            question,
+            lines,
+            should_stop,
+            choices + ["not stated"] if choices else None,
+            shown=shown,
         ):
             if isinstance(event, Reading):
                 reading = event
