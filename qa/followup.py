@@ -275,7 +275,7 @@ class Conversation:
         if prep == "to" and len(words) > 1 and words[1].islower() and words[1] not in ARTICLES:
             # "And to be fully out?" after "When was X due to start pulling out of Y?": the
             # infinitive it replaces runs to the end; a name that goes with it stays as a topic
-            verb = list(re.finditer(r"\bto\s+(?!(?:the|a|an)\b)[a-z]", base))
+            verb = list(re.finditer(rf"\bto\s+(?!(?:{'|'.join(ARTICLES)})\b)[a-z]", base))
             if verb:
                 head = base[: verb[-1].start()]
                 return capital(with_topic(f"{head}{rest}?", base))
