@@ -194,20 +194,9 @@ class Conversation:
             elif lower == "there":
                 prev = text[: m.start()].split()[-1:]
                 target = target if prev and prev[0].lower() in PREPOSITIONS else f"in {target}"
-            elif lower in PERSON:
-                target = self.appositive(target, text[m.end() :])
             out.append(text[pos : m.start()] + target)
             pos = m.end()
         return "".join(out) + text[pos:], dangling
-
-    def appositive(self, name: str, after: str) -> str:
-        """A person an earlier answer named, with the role the earlier question described:
-        "Who is the mayor of Kyiv?" Vitali Klitschko -> "the mayor of Kyiv, Vitali Klitschko,"."""
-        turns = reversed(self.turns)
-        role = next((described(t.standalone) for t in turns if t.entity() == name), "")
-        if not role:
-            return name
-        return f"{role}, {name}" + ("," if after.lstrip()[:1].isalnum() else "")
 
     def antecedent(self, pronoun: str, taken: set[str]) -> str:
         """What a pronoun points to, from the last turn back, other than the names taken."""

@@ -23,15 +23,7 @@ SYRSKYI = "General Oleksander Syrskyi, who is in charge of Ukraine’s land forc
 TABLE = [
     # pronouns pointing at a name only the earlier answer gives
     ([("Who is Ukraine's deputy defence minister?", "Hanna Maliar", [MALIAR])],
-     "What did she say about Klishchiivka?",
-     "What did Ukraine's deputy defence minister, Hanna Maliar, say about Klishchiivka?"),
-    # the role an earlier question described goes with the name its answer gave
-    ([("Who is the mayor of Kyiv?", "Vitali Klitschko", ["Kyiv mayor Vitali Klitschko said"])],
-     "Who did reporters ask him about?",
-     "Who did reporters ask the mayor of Kyiv, Vitali Klitschko, about?"),
-    ([("Who is the mayor of Kyiv?", "Vitali Klitschko", ["Kyiv mayor Vitali Klitschko said"])],
-     "What did the council ask of him?",
-     "What did the council ask of the mayor of Kyiv, Vitali Klitschko?"),
+     "What did she say about Klishchiivka?", "What did Hanna Maliar say about Klishchiivka?"),
     ([("Which news agency cited a Russian army source?", "RIA", [RIA])],
      "Who was its source?", "Who was RIA's source?"),
     ([("Who is in charge of Ukraine's land forces?", "Oleksander Syrskyi", [SYRSKYI])],
@@ -108,8 +100,7 @@ TABLE = [
      "What did she say about the left bank?", "What did Hanna Maliar say about the left bank?"),
     # "according to her": an object, not "her troops"
     ([("Who is Ukraine's deputy defence minister?", "Hanna Maliar", [MALIAR])],
-     "According to her, who holds Bakhmut?",
-     "According to Ukraine's deputy defence minister, Hanna Maliar, who holds Bakhmut?"),
+     "According to her, who holds Bakhmut?", "According to Hanna Maliar, who holds Bakhmut?"),
     # "the first time" is a position in a series, not a thing said before
     ([("Which air defence system did Kyiv receive in April?", "Patriots",
        ["Kyiv received its first Patriots in mid-April"])],

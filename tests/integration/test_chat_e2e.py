@@ -46,13 +46,12 @@ def test_chat_in_a_terminal(built, tmp_path):
     child.sendline("Who is the governor of the Belgorod region?")
     child.expect(rf"Gladkov{ESC} \[1\]")
     child.expect_exact(PROMPT)
-    # "he" is the person only the earlier answer names, with the role the question gave
+    # "he" is the person only the earlier answer names
     child.sendline("What did he say had entered Russian territory?")
-    child.expect(r"searching: What did the governor of the Belgorod region, \S+ Gladkov, say had "
-                 r"entered Russian territory\?")  # fmt: skip
+    child.expect(r"searching: What did \S+ Gladkov say had entered Russian territory\?")
     child.expect_exact(PROMPT)
     child.sendline("/why")
-    child.expect(r"searched: What did the governor of the Belgorod region, \S+ Gladkov, say")
+    child.expect(r"searched: What did \S+ Gladkov say")
     child.expect_exact(PROMPT)
     child.sendline("/quit")
     child.expect(pexpect.EOF)
