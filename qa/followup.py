@@ -48,9 +48,9 @@ from qa.store import Store
 
 ARTICLES = {"the", "a", "an"}
 MAX_CITED_LINES = 6  # a citation qa makes is one line; a wider range is not one of its own
-# "the first time", "the last day": a position in a series, not a thing said before
 # nouns that name a kind of place: "the city" is the place an earlier question was set in
 PLACES = {"city", "town", "village", "region", "province", "district", "country", "capital"}
+# "the first time", "the last day": a position in a series, not a thing said before
 ORDINALS = {"first", "second", "third", "fourth", "fifth", "last", "next", "latest", "previous"}
 # which earlier pronoun a possessive repeats: "he ... his", "she ... her", "they ... their"
 REFERENT = {w: k for k, ws in {"m": "he him his himself", "f": "she her hers herself",
@@ -240,9 +240,9 @@ class Conversation:
                 return f"the {noun} of {entity}"
             if entity and stem in entity.lower():
                 return entity if entity.lower().startswith("the ") else f"the {entity}"
-            settings = LOCATIVE.findall(turn.standalone)
-            if noun.lower() in PLACES and settings:  # "... the flag over Bakhmut?" "the city"
-                return settings[-1]
+            places = LOCATIVE.findall(turn.standalone)
+            if noun.lower() in PLACES and places:  # "... the flag over Bakhmut?" "the city"
+                return places[-1]
             for line in turn.cited:
                 near = name_near(line, stem)
                 if near:
