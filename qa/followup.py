@@ -240,9 +240,10 @@ class Conversation:
                 return f"the {noun} of {entity}"
             if entity and stem in entity.lower():
                 return entity if entity.lower().startswith("the ") else f"the {entity}"
-            places = LOCATIVE.findall(turn.standalone)
-            if noun.lower() in PLACES and places:  # "... the flag over Bakhmut?" "the city"
-                return places[-1]
+            if noun.lower() in PLACES:  # "... the flag over Bakhmut?" "the city"
+                places = LOCATIVE.findall(turn.standalone)
+                if places:
+                    return places[-1]
             for line in turn.cited:
                 near = name_near(line, stem)
                 if near:
