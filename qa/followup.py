@@ -28,6 +28,7 @@ from qa.mentions import (
     PREPOSITIONS,
     SAYING,
     THING,
+    TIME_PHRASE,
     TOKEN,
     WH,
     asked_for,
@@ -42,6 +43,7 @@ from qa.mentions import (
     possessive,
     sluice,
     subject,
+    time_phrase,
     with_topic,
 )
 from qa.store import Store
@@ -153,7 +155,12 @@ class Conversation:
         last = self.turns[-1]
         about = ABOUT.match(question)
         body = CONNECTIVE.sub("", question) or question
-        if about or (body != question and fragment(body)):
+        # "And in Kharkiv?", "By May 20?", "And by the time it reopened?": the last question
+        # again with its matching part replaced; a fragment needs no connective when it opens
+        # with a preposition
+        opens = TOKEN.findall(body)[:1]
+        prep = bool(opens) and opens[0].lower() in PREPOSITIONS
+        if about or ((body != question or prep) and fragment(body)) or time_phrase(body):
             rest = about.group("rest") if about else body.rstrip("?.! ")
             return self.ellipsis(rest, last)
         if sluice(body):
@@ -273,6 +280,8 @@ class Conversation:
         base = last.standalone.rstrip("?.! ")
         words = rest.split()
         prep = words[0].lower() if words and words[0].lower() in PREPOSITIONS else ""
+        if prep:  # "In Kherson?" goes inside the question
+            rest = prep + rest[len(prep) :]
         if prep == "to" and len(words) > 1 and words[1].islower() and words[1] not in ARTICLES:
             # "And to be fully out?" after "When was X due to start pulling out of Y?": the
             # infinitive it replaces runs to the end; a name that goes with it stays as a topic
@@ -280,8 +289,15 @@ class Conversation:
             if verb:
                 head = base[: verb[-1].start()]
                 return capital(with_topic(f"{head}{rest}?", base))
+        if time_phrase(rest):
+            # "by May 20" after "... on day one?": a time takes the place of the time it follows
+            found = list(TIME_PHRASE.finditer(base))
+            if found:
+                f = found[-1]
+                return capital(f"{base[: f.start()]}{rest}{base[f.end() :]}?")
+            return capital(f"{base} {rest}?")
         if prep:
-            # "in Kyiv", "in 2018", "in the Bakhmut sector": the phrase the fragment replaces
+            # "in Kyiv", "in the Bakhmut sector": the phrase the fragment replaces
             slot = re.compile(rf"\b{prep}\s+(?:the\s+{NAME}(?:\s+[a-z]+\b)?|{NAME}|\d+)")
             found = list(slot.finditer(base))
             if found:

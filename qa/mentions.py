@@ -118,9 +118,42 @@ def possessive(name: str) -> str:
 
 
 def fragment(text: str) -> bool:
-    """No question word or auxiliary: 'in Kharkiv', 'the zoo'."""
-    words = [w.lower() for w in TOKEN.findall(text)]
-    return 0 < len(words) <= 6 and not (set(words) & (WH | AUX))
+    """No question word or auxiliary: 'in Kharkiv', 'the zoo', 'by May 20' (a capitalised word
+    after the first is a name, not the auxiliary 'may')."""
+    tokens = TOKEN.findall(text)
+    words = {w.lower() for i, w in enumerate(tokens) if i == 0 or not w[0].isupper()}
+    return 0 < len(tokens) <= 6 and not (words & (WH | AUX))
+
+
+MONTHS = ("january february march april may june july august september october november december "
+          "jan feb mar apr jun jul aug sep sept oct nov dec").split()  # fmt: skip
+WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+# words that make a phrase a time: "on day one", "by the time ...", "in 2018", "last week"
+TIME_NOUNS = set("time times day days week weeks month months year years hour hours morning "
+                 "afternoon evening night weekend date end start beginning today yesterday "
+                 "tomorrow now then".split()) | set(MONTHS) | set(WEEKDAYS)  # fmt: skip
+TIME_PREPOSITIONS = ("on", "in", "by", "at", "during", "before", "after", "until", "till", "since",
+                     "within", "over", "for")  # fmt: skip
+# a time phrase in a question: a temporal preposition, up to four words, ending in a time word
+# or a number ("on day one", "by May 20", "in 2018", "in the first week", "last week")
+TIME_PHRASE = re.compile(
+    rf"\b(?:(?:{'|'.join(TIME_PREPOSITIONS)})\s+(?:[\w’'-]+\s+){{0,3}}?"
+    rf"(?:(?:{'|'.join(sorted(TIME_NOUNS))})(?:\s+(?:one|\d+))?|\d{{1,4}}(?:st|nd|rd|th)?)"
+    rf"|(?:last|this|next|that)\s+(?:day|week|month|year|night|morning|weekend))\b",
+    re.IGNORECASE,
+)
+
+
+def time_phrase(text: str) -> bool:
+    """'by May 20', 'on day one', 'by the time systems were back', 'in 2018': a time."""
+    words = TOKEN.findall(text)
+    if not words or words[0].lower() not in TIME_PREPOSITIONS:
+        return False
+    rest = [w.lower() for w in words[1:]]
+    if set(rest) & WH:  # "In what year?" asks; it does not give a time
+        return False
+    return bool(rest) and (rest[-1].isdigit() or bool(set(rest[:3]) & TIME_NOUNS)
+                           or any(w.isdigit() and len(w) == 4 for w in rest))  # fmt: skip
 
 
 def sluice(text: str) -> bool:
