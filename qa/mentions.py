@@ -145,15 +145,15 @@ TIME_PHRASE = re.compile(
 
 
 def time_phrase(text: str) -> bool:
-    """'by May 20', 'on day one', 'by the time systems were back', 'in 2018': a time."""
-    words = TOKEN.findall(text)
-    if not words or words[0].lower() not in TIME_PREPOSITIONS:
+    """The whole text is a time ('by May 20', 'on day one', 'in 2018') or a 'the time' clause
+    ('by the time systems were back'); not a question that opens with one ('On Monday did ...')."""
+    text = text.strip().rstrip("?.!").strip()
+    if {w.lower() for w in TOKEN.findall(text)} & WH:  # "In what year?" asks for a time
         return False
-    rest = [w.lower() for w in words[1:]]
-    if set(rest) & WH:  # "In what year?" asks; it does not give a time
-        return False
-    return bool(rest) and (rest[-1].isdigit() or bool(set(rest[:3]) & TIME_NOUNS)
-                           or any(w.isdigit() and len(w) == 4 for w in rest))  # fmt: skip
+    if TIME_PHRASE.fullmatch(text):
+        return True
+    the_time = rf"(?:{'|'.join(TIME_PREPOSITIONS)})\s+the\s+time\s+[a-z]"
+    return bool(re.match(the_time, text, re.IGNORECASE))
 
 
 def sluice(text: str) -> bool:
