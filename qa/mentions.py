@@ -142,6 +142,8 @@ TIME_PHRASE = re.compile(
     rf"|(?:last|this|next|that)\s+(?:day|week|month|year|night|morning|weekend))\b",
     re.IGNORECASE,
 )
+# "by the time systems were back": a time given by a clause
+THE_TIME = re.compile(rf"(?:{'|'.join(TIME_PREPOSITIONS)})\s+the\s+time\s+[a-z]", re.IGNORECASE)
 
 
 def time_phrase(text: str) -> bool:
@@ -150,10 +152,7 @@ def time_phrase(text: str) -> bool:
     text = text.strip().rstrip("?.!").strip()
     if {w.lower() for w in TOKEN.findall(text)} & WH:  # "In what year?" asks for a time
         return False
-    if TIME_PHRASE.fullmatch(text):
-        return True
-    the_time = rf"(?:{'|'.join(TIME_PREPOSITIONS)})\s+the\s+time\s+[a-z]"
-    return bool(re.match(the_time, text, re.IGNORECASE))
+    return bool(TIME_PHRASE.fullmatch(text) or THE_TIME.match(text))
 
 
 def sluice(text: str) -> bool:

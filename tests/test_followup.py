@@ -56,10 +56,10 @@ TABLE = [
       ("Which towns were Ukrainian forces pushing toward?", "Melitopol and Berdyansk", [TOWNS]),
       ("How far is Melitopol from the front?", "", [])],
      "What about the other one?", "How far is Berdyansk from the front?"),
-    # a fragment that opens with a preposition needs no "and"; "May" there is a month
+    # a fragment that opens with a preposition needs no "and"
     ([("How many square kilometres were liberated in Bakhmut last week?", "", [])],
      "In Kherson?", "How many square kilometres were liberated in Kherson last week?"),
-    # a time takes the place of the earlier question's time
+    # a time takes the place of the earlier question's time; "May" there is a month
     ([("How many calls did the helpline get on day one?", "", [])],
      "And by May 20?", "How many calls did the helpline get by May 20?"),
     ([("How many flights had been cancelled by May 6?", "", [])],
