@@ -28,14 +28,17 @@ from qa.mentions import (
     PREPOSITIONS,
     SAYING,
     THING,
+    TIME_CLAUSE,
     TIME_PHRASE,
     TOKEN,
     WH,
+    about_thing,
     asked_for,
     asked_plural,
     asks_for_noun,
     capital,
     described,
+    expand,
     fragment,
     name_like,
     name_near,
@@ -52,6 +55,8 @@ ARTICLES = {"the", "a", "an"}
 MAX_CITED_LINES = 6  # a citation qa makes is one line; a wider range is not one of its own
 # nouns that name a kind of place: "the city" is the place an earlier question was set in
 PLACES = {"city", "town", "village", "region", "province", "district", "country", "capital"}
+# nouns for any organisation: "the company" is the one an earlier answer named
+ORGANISATIONS = {"company", "firm", "business", "corporation", "organisation", "organization"}
 # "the first time", "the last day": a position in a series, not a thing said before
 ORDINALS = {"first", "second", "third", "fourth", "fifth", "last", "next", "latest", "previous"}
 # which earlier pronoun a possessive repeats: "he ... his", "she ... her", "they ... their"
@@ -117,7 +122,12 @@ class Turn:
             out = [entity or role or asked_plural(self.standalone), subj, *core]
         else:
             thing = kind not in ("person", "place")
-            out = [entity if thing else "", *(n for n in core if n != subj), *found]
+            out = [
+                entity if thing else "",
+                *(n for n in core if n != subj),
+                *found,
+                about_thing(self.standalone),
+            ]
         return [c for c in dict.fromkeys(out) if c]
 
 
@@ -133,7 +143,8 @@ class Conversation:
         """Record a turn; the answer text is kept only when the cited lines hold its words."""
         cited = [c for c in (cited or []) if c.strip()]
         kept = answer.strip() if answer and supported(answer, cited) else ""
-        self.turns.append(Turn(question.strip(), standalone.strip(), kept, cited if kept else []))
+        standalone = expand(standalone.strip())  # "who's the mayor?" asks for a person
+        self.turns.append(Turn(question.strip(), standalone, kept, cited if kept else []))
 
     def remember(self, answer: Answer) -> None:
         """Record an Answer: an abstention adds its question only."""
@@ -153,6 +164,8 @@ class Conversation:
         if not self.turns or not question:
             return question
         last = self.turns[-1]
+        asked = question
+        question = expand(question)
         about = ABOUT.match(question)
         body = CONNECTIVE.sub("", question) or question
         # "And in Kharkiv?", "By May 20?", "And by the time it reopened?": the last question
@@ -168,7 +181,7 @@ class Conversation:
         resolved, dangling = self.references(body)
         if dangling or (body != question and resolved == body):  # "And how many were hurt?"
             return capital(with_topic(resolved, last.standalone))
-        return capital(resolved) if resolved != body else question
+        return capital(resolved) if resolved != body else asked
 
     def references(self, text: str) -> tuple[str, bool]:
         """Pronouns and definite phrases replaced; True if a pronoun found nothing to point to."""
@@ -178,9 +191,11 @@ class Conversation:
         for m in TOKEN.finditer(text):
             word = m.group()
             lower = word.lower()
+            before = text[: m.start()].split()[-1:]
+            if lower == "that" and demonstrative(text, m):
+                lower = "it"  # "How far is that from the city?": that is a thing said before
             if lower not in PERSON | THING | GROUP | {"there"}:
                 continue
-            before = text[: m.start()].split()[-1:]
             if names(text[: m.start()]) and (
                 lower in POSSESSIVE or (before and before[0].lower() in SAYING | {"that"})
             ):
@@ -239,22 +254,37 @@ class Conversation:
             the_noun = rf"\bthe\s+(?:[\w-]+\s+){{0,2}}?{re.escape(stem)}\w{{0,2}}\b"
             m = re.search(rf"{the_noun}(?:\s+of\s+(?:the\s+)?{NAME}(?:\s+[a-z]+\b)?)?",
                           turn.standalone, re.IGNORECASE)  # fmt: skip
-            if m and (" of " in m.group() or entity):
-                return f"{m.group()} {entity}".strip() if entity else m.group()
-            if entity and asks_for_noun(turn.standalone, stem):
+            # the answer is the noun's only when the question asked for it ("Which missile ...?",
+            # "Who is the mayor of Kyiv?"), not "Who granted the injunction?"
+            role = described(turn.standalone).lower()
+            its_role = bool(m) and role.startswith(m.group().lower())
+            named = bool(entity) and (asks_for_noun(turn.standalone, stem) or its_role)
+            if m and (" of " in m.group() or named):
+                return f"{m.group()} {entity}" if named else m.group()
+            if m and entity:
+                return ""  # said before, but the answer was about something else: it stays
+            if named:
                 return entity if stem in entity.lower() else f"{entity} {noun}"
-            if entity and stem in turn.standalone.lower():
+            if entity and re.search(
+                rf"\b(?:which|what)\s+(?:[\w-]+['’]s?\s+)?{re.escape(stem)}",
+                turn.standalone,
+                re.IGNORECASE,
+            ):  # "which group's chief"
                 return f"the {noun} of {entity}"
             if entity and stem in entity.lower():
                 return entity if entity.lower().startswith("the ") else f"the {entity}"
+            kind = asked_for(turn.standalone)
+            if noun.lower() in ORGANISATIONS and entity and kind not in ("person", "place"):
+                return entity  # "Which car maker stopped production?" ... "the company"
             if noun.lower() in PLACES:  # "... the flag over Bakhmut?" "the city"
                 places = LOCATIVE.findall(turn.standalone)
                 if places:
                     return places[-1]
             for line in turn.cited:
                 near = name_near(line, stem)
-                if near:
-                    return f"the {noun} {near}"
+                if near:  # "the trust" -> "the Halvard Valley Trust", "the governor" -> "the
+                    # governor Vyacheslav Gladkov"
+                    return f"the {near}" if stem in near.lower() else f"the {noun} {near}"
         return ""
 
     def other(self, text: str) -> str:
@@ -291,7 +321,7 @@ class Conversation:
                 return capital(with_topic(f"{head}{rest}?", base))
         if time_phrase(rest):
             # "by May 20" after "... on day one?": a time takes the place of the time it follows
-            found = list(TIME_PHRASE.finditer(base))
+            found = list(TIME_PHRASE.finditer(base)) or list(TIME_CLAUSE.finditer(base))
             if found:
                 f = found[-1]
                 return capital(f"{base[: f.start()]}{rest}{base[f.end() :]}?")
@@ -309,6 +339,16 @@ class Conversation:
             i = base.rfind(targets[-1])
             return capital(f"{base[:i]}{rest}{base[i + len(targets[-1]) :]}?")
         return capital(f"{base}, {rest}?")
+
+
+def demonstrative(text: str, m: re.Match) -> bool:
+    """'that' standing for a thing ('How far is that from X?', 'Who built that?'), not 'that
+    village', 'said that ...' nor 'after that'."""
+    before = text[: m.start()].split()[-1:]
+    after = TOKEN.findall(text[m.end() :])[:1]
+    if before and before[0].lower() in PREPOSITIONS | SAYING:
+        return False
+    return not after or after[0].lower() in PREPOSITIONS
 
 
 def object_her(text: str, m: re.Match) -> bool:

@@ -14,6 +14,7 @@ from qa.read import capitalised_runs
 WH = {"what", "who", "whom", "whose", "which", "where", "when", "why", "how"}
 AUX = set("do does did is was are were has have had will would can could should may might must"
           .split())  # fmt: skip
+COPULA = {"is", "was", "are", "were"}
 PREPOSITIONS = set("in at on of for from to near by with about over during after before "
                    "between against into inside outside around across under".split())  # fmt: skip
 DETERMINERS = {"the", "that", "this", "these", "those"}
@@ -85,6 +86,23 @@ ASKED_PLURAL = re.compile(rf"^\s*(?:what|which)\s+(?:(?:kind|kinds|type|types|so
                           rf"(?=\s+(?:{'|'.join(AUX)})\b)", re.IGNORECASE)  # fmt: skip
 
 
+# "When did the dock strike at the port start?": the thing a question is about when it names
+# nothing, a definite phrase between the auxiliary and a last verb
+ABOUT_THING = re.compile(rf"^\s*(?i:{'|'.join(WH)})\b[^?]*?\b(?i:{'|'.join(AUX - COPULA)})\s+"
+                         r"(?P<np>the\s+[a-z][\w-]*(?:\s+[a-z][\w'’-]*){0,5}?)\s+(?P<verb>[a-z]+)"
+                         r"\s*[?.!]*$")  # fmt: skip
+
+
+def about_thing(question: str) -> str:
+    """'the dock strike at the port' of 'When did the dock strike at the port start?', or ''."""
+    m = ABOUT_THING.match(question)
+    if not m or m.group("verb") in SAYING:  # "What did the minister say?": it is what he said
+        return ""
+    if set(TOKEN.findall(m.group("np").lower())) & (PERSON | THING | GROUP | AUX):
+        return ""
+    return m.group("np")
+
+
 def described(question: str) -> str:
     """'the governor of Russia's Belgorod region' of 'Who is the governor of ...?', or ''."""
     m = DESCRIBED.match(question)
@@ -138,12 +156,21 @@ TIME_PREPOSITIONS = ("on", "in", "by", "at", "during", "before", "after", "until
 # or a number ("on day one", "by May 20", "in 2018", "in the first week", "last week")
 TIME_PHRASE = re.compile(
     rf"\b(?:(?:{'|'.join(TIME_PREPOSITIONS)})\s+(?:[\w’'-]+\s+){{0,3}}?"
-    rf"(?:(?:{'|'.join(sorted(TIME_NOUNS))})(?:\s+(?:one|\d+))?|\d{{1,4}}(?:st|nd|rd|th)?)"
+    rf"(?:(?:{'|'.join(sorted(TIME_NOUNS))})(?:\s+(?:one|\d+))?"
+    rf"|\d{{1,4}}(?:st|nd|rd|th)?(?:\s+(?:of\s+)?(?:{'|'.join(MONTHS)})(?:\s+\d{{4}})?)?)"
     rf"|(?:last|this|next|that)\s+(?:day|week|month|year|night|morning|weekend))\b",
     re.IGNORECASE,
 )
+# "... demanding when the strike began": a time clause that ends a question
+TIME_CLAUSE = re.compile(r"(?<=\s)(?:when|while|after|before|since|until|once)\s+[^,;?]+$",
+                         re.IGNORECASE)  # fmt: skip
 # "by the time systems were back": a time given by a clause
 THE_TIME = re.compile(rf"(?:{'|'.join(TIME_PREPOSITIONS)})\s+the\s+time\s+[a-z]", re.IGNORECASE)
+
+
+# capitalised words that are not names of things: question and function words, and days and
+# months ("the trust Thursday")
+NOT_NAMES = WH | AUX | DETERMINERS | PREPOSITIONS | set(MONTHS) | set(WEEKDAYS)
 
 
 def time_phrase(text: str) -> bool:
@@ -193,7 +220,7 @@ def name_near(line: str, stem: str) -> str:
             if re.search(r"[^\w\s’']", line[tokens[lo].end() : tokens[hi].start()]):
                 break  # a comma or a stop between them: another clause
             word = tokens[j].group()
-            if word[0].isupper() and word.lower() not in WH | AUX | DETERMINERS | PREPOSITIONS:
+            if word[0].isupper() and word.lower() not in NOT_NAMES:
                 for _, run in capitalised_runs(line):
                     if word in run.split():
                         return run
@@ -207,6 +234,16 @@ def with_topic(question: str, previous: str) -> str:
     if not topic:
         return question
     return f"{question.rstrip('?.! ')} ({', '.join(topic)})?"
+
+
+# "who's", "what's", "whats": a question word with "is" typed short
+CONTRACTED = re.compile(r"\b(?:(who|what|where|when|how|it|that|there)['’]s|(what)s)\b",
+                        re.IGNORECASE)  # fmt: skip
+
+
+def expand(text: str) -> str:
+    """'who's the mayor?' -> 'who is the mayor?' (so it reads like the question it is)."""
+    return CONTRACTED.sub(lambda m: f"{m.group(1) or m.group(2)} is", text)
 
 
 def capital(text: str) -> str:

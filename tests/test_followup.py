@@ -130,6 +130,45 @@ TABLE = [
      "And to be fully out?", "When was the Wagner Group due to be fully out (Bakhmut)?"),
     ([("Who was asked to go to Paris?", "", [])],
      "And to the summit?", "Who was asked to go to the summit?"),
+    # the earlier answer names what its question asked for, not every noun in it
+    ([("Who granted the injunction against the strikers?", "Ann Reyes",
+       ["Judge Ann Reyes granted the injunction against the strikers"])],
+     "When was the injunction lifted?", "When was the injunction lifted?"),
+    ([("Who appointed the mediator?", "Tom Hale", ["Minister Tom Hale appointed the mediator"])],
+     "Which agency is the mediator from?", "Which agency is the mediator from?"),
+    ([("Who is the mayor of Kyiv?", "Vitali Klitschko", ["Kyiv Mayor Vitali Klitschko said"])],
+     "What did the mayor say?", "What did the mayor of Kyiv Vitali Klitschko say?"),
+    # "who's", "whats": a question word with "is" typed short
+    ([("Who's the president of the chamber of commerce?", "Edwin Hale",
+       ["chamber of commerce president Edwin Hale said"])],
+     "What did he say it cost?", "What did Edwin Hale say it cost?"),
+    ([("What did Tom Reed urge both sides to do?", "", [])],
+     "whats his job", "What is Tom Reed's job"),
+    # a date typed in lower case, and a time clause, are the time a later one replaces
+    ([("How many ships were waiting on 5 march?", "", [])],
+     "And on 12 march?", "How many ships were waiting on 12 march?"),
+    ([("What pay rise was the union demanding when the strike began?", "", [])],
+     "And by 19 March?", "What pay rise was the union demanding by 19 March?"),
+    # "the company" is the organisation an earlier answer named
+    ([("Which carmaker halted production?", "Velden Autos", ["Velden Autos halted production"])],
+     "When did the company expect to restart?", "When did Velden Autos expect to restart?"),
+    # "that" standing alone is a thing said before; "after that", "said that" are not
+    ([("Which port were the ships diverted to?", "Port Arlen", ["diverted to Port Arlen"])],
+     "How far is that from here?", "How far is Port Arlen from here?"),
+    ([("What did Prigozhin say about Bakhmut?", "", [])],
+     "What happened after that?", "What happened after that?"),
+    # a day is not a name; a name that holds the noun is the thing itself
+    ([("How much ransom did the hackers want?", "$4.5 million",
+       ["The trust said on Thursday the hackers wanted $4.5 million"])],
+     "How much did the trust pay?", "How much did the trust pay?"),
+    ([("How much ransom did the hackers want?", "$4.5 million",
+       ["The Corran Valley Health Trust said the hackers wanted $4.5 million"])],
+     "How much did the trust pay?", "How much did the Corran Valley Health Trust pay?"),
+    # "it" with no name to point to: the definite thing the earlier question was about
+    ([("When did the dock strike at the port begin?", "", [])],
+     "How long did it last?", "How long did the dock strike at the port last?"),
+    ([("Who is the transport minister?", "", [])],
+     "Which shop said it was out of bread?", "Which shop said it was out of bread?"),
     # a new topic starts fresh
     ([("Who is Ukraine's deputy defence minister?", "Hanna Maliar", [MALIAR])],
      "Who leads the Wagner group?", "Who leads the Wagner group?"),
@@ -223,3 +262,4 @@ def test_resolve_never_fails(earlier, question):
     for asked, answer, line in earlier:
         c.add(asked, c.resolve(asked), answer, [line])
     assert isinstance(c.resolve(question), str)
+
