@@ -83,7 +83,9 @@ class Chat:
         standalone = self.conversation.resolve(question)
         if standalone != question and not self.json_out:
             self.console.print(Text(f"↳ searching: {standalone}", style="dim"))
-        stream = self.pipeline.ask_stream(question, search_question=standalone)
+        stream = self.pipeline.ask_stream(
+            question, search_question=standalone, not_again=self.conversation.not_again
+        )
         answer = None
         streamed = ""
         try:

@@ -3,7 +3,7 @@ pipeline, score its last turn, and the same last question asked standalone for c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -17,7 +17,9 @@ from qa.followup import Conversation
 class Ask(Protocol):
     """Pipeline.ask, or a fake of it."""
 
-    def __call__(self, question: str, search_question: str | None = None) -> Answer: ...
+    def __call__(
+        self, question: str, search_question: str | None = None, not_again: Sequence[str] = ()
+    ) -> Answer: ...
 
 
 class ConversationItem(BaseModel):
@@ -70,7 +72,7 @@ def play(ask: Ask, turns: list[str], conversation: Conversation | None = None) -
     answers = []
     for turn in turns:
         standalone = conversation.resolve(turn)
-        answer = ask(turn, search_question=standalone)
+        answer = ask(turn, search_question=standalone, not_again=conversation.not_again)
         conversation.remember(answer)
         answers.append(answer)
     return answers

@@ -136,6 +136,9 @@ class Conversation:
     """The turns so far; resolve() makes a question stand alone, remember() records an answer."""
 
     turns: list[Turn] = field(default_factory=list)
+    # answers the question resolve() last made asks past: "And by May 20?" after "1,400" wants
+    # another figure than 1,400 (an ellipsis asks the last question again about something else)
+    not_again: list[str] = field(default_factory=list)
 
     def add(
         self, question: str, standalone: str, answer: str = "", cited: list[str] | None = None
@@ -157,10 +160,12 @@ class Conversation:
     def reset(self) -> None:
         """Forget the conversation."""
         self.turns.clear()
+        self.not_again = []
 
     def resolve(self, question: str) -> str:
         """The question to search with: a follow-up made to stand alone, any other unchanged."""
         question = " ".join(question.split())
+        self.not_again = []
         if not self.turns or not question:
             return question
         last = self.turns[-1]
@@ -175,6 +180,7 @@ class Conversation:
         prep = bool(opens) and opens[0].lower() in PREPOSITIONS
         if about or ((body != question or prep) and fragment(body)) or time_phrase(body):
             rest = about.group("rest") if about else body.rstrip("?.! ")
+            self.not_again = [last.answer] if last.answer else []
             return self.ellipsis(rest, last)
         if sluice(body):
             return capital(sluiced(body, answered(last)))

@@ -115,6 +115,7 @@ def add_openai_routes(app: FastAPI) -> None:
                 question,
                 None,
                 search_question=standalone,
+                not_again=conversation.not_again,
                 should_stop=lambda: stop.is_set() or time.monotonic() > deadline,
             )
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from qa.answer import ABSTAIN_TEXT, Answer, Timings
@@ -150,10 +150,12 @@ class Pipeline(Swappable):
         top_k: int | None = None,
         search_question: str | None = None,
         should_stop: Callable[[], bool] | None = None,
+        not_again: Sequence[str] = (),
     ) -> Iterator[Token | Answer]:
-        """Yield Tokens as the model writes, then the Answer, all from one build of the index."""
+        """Yield Tokens as the model writes, then the Answer, all from one build of the index.
+        not_again: answers an ellipsis follow-up asks past ("And by May 20?" after "1,400")."""
         with self.pinned():
-            yield from self._answer(question, top_k, search_question, should_stop)
+            yield from self._answer(question, top_k, search_question, should_stop, not_again)
 
     def _answer(
         self,
@@ -161,6 +163,7 @@ class Pipeline(Swappable):
         top_k: int | None,
         search_question: str | None,
         should_stop: Callable[[], bool] | None,
+        not_again: Sequence[str] = (),
     ) -> Iterator[Token | Answer]:
         started = time.perf_counter()
         question = self.check_question(question)
@@ -193,9 +196,33 @@ class Pipeline(Swappable):
             # a follow-up's wording is terser than a standalone question's: its line ranks lower
             shown = self.shown if query == question else self.shown_followup
             yield from self._read(result, query, lines, should_stop, shown)
+            if not_again and repeats(result, not_again):
+                self._read_past(result, query, lines, should_stop, shown, not_again)
         freshen(result, self.settings.docs, self.store.manifest)  # never cite a changed line
         result.timings_ms.total = round((time.perf_counter() - started) * 1000, 1)
         yield result
+
+    def _read_past(
+        self,
+        result: Answer,
+        question: str,
+        lines: list[Line],
+        should_stop: Callable[[], bool] | None,
+        shown: int,
+        not_again: Sequence[str],
+    ) -> None:
+        """The reply repeats an earlier answer the follow-up asks past: read once more without
+        the lines that hold it, and keep that reading only when it answers."""
+        rest = [ln for ln in lines if not any(a.lower() in ln.text.lower() for a in not_again)]
+        again = result.model_copy(deep=True)
+        again.answer, again.abstained, again.citations = ABSTAIN_TEXT, True, []
+        again.abstain_reason = ""
+        for _ in self._read(again, question, rest, should_stop, shown):
+            pass  # its tokens are not streamed: the first reading's already were
+        if not again.abstained and not repeats(again, not_again):
+            again.timings_ms = result.timings_ms
+            for name in type(result).model_fields:
+                setattr(result, name, getattr(again, name))
 
     def supported(self, text: str, question: str, lines: list[Line], shown: int) -> bool:
         """Most of the reply's own words (not the question's) stand in one of the best lines."""
@@ -278,6 +305,12 @@ class Pipeline(Swappable):
         if result.abstain_reason:
             return
         result.answer, result.abstained, result.citations = text, False, citations
+
+
+def repeats(answer: Answer, earlier: Sequence[str]) -> bool:
+    """The answer says what one of the earlier answers said (the same words)."""
+    words = content_words(answer.answer)
+    return not answer.abstained and bool(words) and any(words == content_words(e) for e in earlier)
 
 
 def make_reader(pipeline: Pipeline) -> Reader:

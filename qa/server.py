@@ -103,10 +103,12 @@ def add_routes(app: FastAPI, settings: Settings) -> None:
         """Answer a question with citations; with "stream": true, as Server-Sent Events."""
         p = pipe()
         question = p.check_question(body.question)
-        searched = standalone_question(p, question, body.history)
+        searched, not_again = standalone_question(p, question, body.history)
         deadline = time.monotonic() + settings.request_timeout
         if body.stream:
-            return await stream_answer(app, request, question, body.top_k, deadline, searched)
+            return await stream_answer(
+                app, request, question, body.top_k, deadline, searched, not_again
+            )
         if settings.log_questions:
             log.info("question: %s", question)
         stop = threading.Event()
@@ -116,6 +118,7 @@ def add_routes(app: FastAPI, settings: Settings) -> None:
                 question,
                 body.top_k,
                 search_question=searched,
+                not_again=not_again,
                 should_stop=lambda: stop.is_set() or time.monotonic() > deadline,
             )
         )
@@ -160,8 +163,11 @@ def add_routes(app: FastAPI, settings: Settings) -> None:
         )
 
 
-def standalone_question(p: Pipeline, question: str, history: list[EarlierTurn]) -> str:
-    """The question resolved against the earlier turns (unchanged without them)."""
+def standalone_question(
+    p: Pipeline, question: str, history: list[EarlierTurn]
+) -> tuple[str, list[str]]:
+    """The question resolved against the earlier turns (unchanged without them), and the
+    earlier answers it asks past (an ellipsis: "And by May 20?")."""
     conversation = Conversation()
     for turn in history:
         if not turn.question.strip():
@@ -170,7 +176,7 @@ def standalone_question(p: Pipeline, question: str, history: list[EarlierTurn]) 
         cited = [] if turn.abstained else read_cited(p.store, ranges)
         answer = turn.answer if cited else ""
         conversation.add(turn.question, conversation.resolve(turn.question), answer, cited)
-    return conversation.resolve(question)
+    return conversation.resolve(question), conversation.not_again
 
 
 async def stream_answer(
@@ -180,6 +186,7 @@ async def stream_answer(
     top_k: int | None,
     deadline: float,
     search_question: str | None = None,
+    not_again: list[str] | None = None,
 ):
     """SSE: `token` events as the model writes, then `answer`, then `done`.
 
@@ -202,6 +209,7 @@ async def stream_answer(
                 question,
                 top_k,
                 search_question=search_question,
+                not_again=not_again or (),
                 should_stop=lambda: stop.is_set() or time.monotonic() > deadline,
             ):
                 loop.call_soon_threadsafe(queue.put_nowait, event)

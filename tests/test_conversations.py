@@ -22,7 +22,7 @@ class FakeAsk:
         self.script = script
         self.searched: list[str] = []
 
-    def __call__(self, question: str, search_question: str | None = None) -> Answer:
+    def __call__(self, question: str, search_question: str | None = None, not_again=()) -> Answer:
         query = search_question or question
         self.searched.append(query)
         text, line = self.script.get(query, ("", 0))

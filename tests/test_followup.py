@@ -263,3 +263,12 @@ def test_resolve_never_fails(earlier, question):
         c.add(asked, c.resolve(asked), answer, [line])
     assert isinstance(c.resolve(question), str)
 
+
+def test_an_ellipsis_asks_past_the_last_answer():
+    c = Conversation()
+    c.add("How many calls did the helpline get on day one?", "How many calls did the helpline"
+          " get on day one?", "1,400", ["The helpline got 1,400 calls on day one"])  # fmt: skip
+    assert c.resolve("And by May 20?") == "How many calls did the helpline get by May 20?"
+    assert c.not_again == ["1,400"]
+    assert c.resolve("Who runs the helpline?") == "Who runs the helpline?"
+    assert c.not_again == []

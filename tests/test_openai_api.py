@@ -74,3 +74,17 @@ def test_the_route_resolves_and_never_fails_on_odd_history(fake_pipeline):
             {"role": "user", "content": FOLLOW},
             {"role": "system", "content": "be brief"}]})  # fmt: skip
         assert trailing.json()["qa"]["search_question"] == "Who presented Kinzhal in 2018?"
+
+
+def test_an_ellipsis_asks_past_the_assistants_earlier_answer(fake_pipeline):
+    fake_pipeline.reader_mode = "model"
+    fake_pipeline.generator.enqueue("six")  # the earlier answer again: read once more
+    fake_pipeline.generator.enqueue("not stated")
+    asked = "How many Kinzhal missiles did Ukraine shoot down over Kyiv?"
+    with TestClient(create_app(fake_pipeline.settings, fake_pipeline)) as client:
+        r = client.post("/v1/chat/completions", json={"messages": [
+            {"role": "user", "content": asked},
+            {"role": "assistant", "content": f"six\n\n[1] {KINZHAL}:17-17"},
+            {"role": "user", "content": "And in Bakhmut?"}]})  # fmt: skip
+    assert r.status_code == 200 and "Bakhmut" in r.json()["qa"]["search_question"]
+    assert len(fake_pipeline.generator.history) == 2

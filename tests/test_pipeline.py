@@ -193,3 +193,22 @@ def test_the_rules_fallback_reads_its_own_lines_for_a_follow_up(fake_pipeline):
     assert fake_pipeline.generator.history  # a question of no type goes to the model
     shown = shown_lines(fake_pipeline.generator.history[-1])
     assert len(shown) == fake_pipeline.settings.context_lines
+
+
+def test_a_reply_that_repeats_the_answer_asked_past_is_read_again_without_its_lines(fake_pipeline):
+    fake_pipeline.reader_mode = "model"
+    question = "How many Kinzhal missiles did Ukraine say it shot down over Kyiv?"
+    fake_pipeline.generator.enqueue("six")
+    fake_pipeline.generator.enqueue("not stated")
+    answer = fake_pipeline.ask("And the other missiles?", search_question=question,
+                               not_again=["Six"])  # fmt: skip
+    first, second = fake_pipeline.generator.history[-2:]
+    assert any("six" in line.lower() for line in shown_lines(first))
+    assert second and not any("six" in line.lower() for line in shown_lines(second))
+    # the second reading found nothing: the first answer stands (no new abstention)
+    assert not answer.abstained and answer.answer == "six"
+    # without an answer to ask past, one reading
+    fake_pipeline.generator.history.clear()
+    fake_pipeline.generator.enqueue("six")
+    fake_pipeline.ask("And the other missiles?", search_question=question)
+    assert len(fake_pipeline.generator.history) == 1

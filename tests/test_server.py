@@ -212,6 +212,18 @@ def test_ask_resolves_a_follow_up_from_history(client):
         assert r.status_code == 200 and "Kinzhal" not in searched and "Iskander" not in searched
 
 
+def test_an_ellipsis_from_history_asks_past_the_earlier_answer(client, fake_pipeline):
+    fake_pipeline.reader_mode = "model"
+    first = "How many Kinzhal missiles did Ukraine shoot down over Kyiv?"
+    cited = [{"file": KINZHAL, "start_line": 17, "end_line": 17}]
+    turn = {"question": first, "answer": "six", "citations": cited}
+    fake_pipeline.generator.enqueue("six")  # the same answer again: read once more without it
+    fake_pipeline.generator.enqueue("not stated")
+    r = client.post("/ask", json={"question": "And in Bakhmut?", "history": [turn]})
+    assert r.status_code == 200 and "Bakhmut" in r.json()["search_question"]
+    assert len(fake_pipeline.generator.history) == 2
+
+
 @pytest.mark.parametrize(
     "history",
     [
