@@ -214,6 +214,8 @@ class Pipeline(Swappable):
         """The reply repeats an earlier answer the follow-up asks past: read once more without
         the lines that hold it, and keep that reading only when it answers."""
         rest = [ln for ln in lines if not any(a.lower() in ln.text.lower() for a in not_again)]
+        if not rest:
+            return  # every line holds it: nothing else to read
         again = result.model_copy(deep=True)
         again.answer, again.abstained, again.citations = ABSTAIN_TEXT, True, []
         again.abstain_reason = ""

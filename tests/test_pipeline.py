@@ -212,3 +212,15 @@ def test_a_reply_that_repeats_the_answer_asked_past_is_read_again_without_its_li
     fake_pipeline.generator.enqueue("six")
     fake_pipeline.ask("And the other missiles?", search_question=question)
     assert len(fake_pipeline.generator.history) == 1
+
+
+def test_asking_past_with_no_other_line_keeps_the_answer(fake_pipeline):
+    fake_pipeline.reader_mode = "model"
+    fake_pipeline.generator.enqueue("six")
+    question = "How many Kinzhal missiles did Ukraine say it shot down over Kyiv?"
+    answer = fake_pipeline.ask(question, search_question=question)
+    lines = [ln for ln in fake_pipeline.lines.rank_lines(question, answer.retrieved, None)
+             if "six" in ln.text.lower()]  # fmt: skip
+    before = answer.model_dump()
+    fake_pipeline._read_past(answer, question, lines, None, 5, ["six"])
+    assert answer.model_dump() == before and len(fake_pipeline.generator.history) == 1
