@@ -16,6 +16,7 @@ from qa.answer import Answer
 from qa.cite import content_words
 from qa.mentions import (
     ABOUT,
+    ASKING,
     AUX,
     CONNECTIVE,
     DETERMINERS,
@@ -32,7 +33,6 @@ from qa.mentions import (
     TIME_PHRASE,
     TOKEN,
     WH,
-    about_thing,
     asked_for,
     asked_plural,
     asks_for_noun,
@@ -55,8 +55,6 @@ ARTICLES = {"the", "a", "an"}
 MAX_CITED_LINES = 6  # a citation qa makes is one line; a wider range is not one of its own
 # nouns that name a kind of place: "the city" is the place an earlier question was set in
 PLACES = {"city", "town", "village", "region", "province", "district", "country", "capital"}
-# nouns for any organisation: "the company" is the one an earlier answer named
-ORGANISATIONS = {"company", "firm", "business", "corporation", "organisation", "organization"}
 # "the first time", "the last day": a position in a series, not a thing said before
 ORDINALS = {"first", "second", "third", "fourth", "fifth", "last", "next", "latest", "previous"}
 # which earlier pronoun a possessive repeats: "he ... his", "she ... her", "they ... their"
@@ -122,12 +120,7 @@ class Turn:
             out = [entity or role or asked_plural(self.standalone), subj, *core]
         else:
             thing = kind not in ("person", "place")
-            out = [
-                entity if thing else "",
-                *(n for n in core if n != subj),
-                *found,
-                about_thing(self.standalone),
-            ]
+            out = [entity if thing else "", *(n for n in core if n != subj), *found]
         return [c for c in dict.fromkeys(out) if c]
 
 
@@ -199,7 +192,13 @@ class Conversation:
             lower = word.lower()
             before = text[: m.start()].split()[-1:]
             if lower == "that" and demonstrative(text, m):
-                lower = "it"  # "How far is that from the city?": that is a thing said before
+                # "How far is that from the city?": the thing the last answer named
+                target = self.turns[-1].entity()
+                if target and target not in used and target not in text:
+                    used.add(target)
+                    out.append(text[pos : m.start()] + target)
+                    pos = m.end()
+                continue
             if lower not in PERSON | THING | GROUP | {"there"}:
                 continue
             if names(text[: m.start()]) and (
@@ -279,9 +278,6 @@ class Conversation:
                 return f"the {noun} of {entity}"
             if entity and stem in entity.lower():
                 return entity if entity.lower().startswith("the ") else f"the {entity}"
-            kind = asked_for(turn.standalone)
-            if noun.lower() in ORGANISATIONS and entity and kind not in ("person", "place"):
-                return entity  # "Which car maker stopped production?" ... "the company"
             if noun.lower() in PLACES:  # "... the flag over Bakhmut?" "the city"
                 places = LOCATIVE.findall(turn.standalone)
                 if places:
@@ -327,7 +323,10 @@ class Conversation:
                 return capital(with_topic(f"{head}{rest}?", base))
         if time_phrase(rest):
             # "by May 20" after "... on day one?": a time takes the place of the time it follows
-            found = list(TIME_PHRASE.finditer(base)) or list(TIME_CLAUSE.finditer(base))
+            # "... demanding when the strike began", not "did he say when ..." (what is asked)
+            clauses = [c for c in TIME_CLAUSE.finditer(base)
+                       if not set(base[: c.start()].lower().split()[-1:]) & ASKING]  # fmt: skip
+            found = list(TIME_PHRASE.finditer(base)) or clauses
             if found:
                 f = found[-1]
                 return capital(f"{base[: f.start()]}{rest}{base[f.end() :]}?")
@@ -348,13 +347,14 @@ class Conversation:
 
 
 def demonstrative(text: str, m: re.Match) -> bool:
-    """'that' standing for a thing ('How far is that from X?', 'Who built that?'), not 'that
-    village', 'said that ...' nor 'after that'."""
+    """'that' standing for a thing before a preposition ('How far is that from X?'); not 'that
+    village', 'said that ...', 'after that', nor a closing 'that' ('When was that?'), which is
+    an event."""
     before = text[: m.start()].split()[-1:]
     after = TOKEN.findall(text[m.end() :])[:1]
     if before and before[0].lower() in PREPOSITIONS | SAYING:
         return False
-    return not after or after[0].lower() in PREPOSITIONS
+    return bool(after) and after[0].lower() in PREPOSITIONS
 
 
 def object_her(text: str, m: re.Match) -> bool:

@@ -14,7 +14,6 @@ from qa.read import capitalised_runs
 WH = {"what", "who", "whom", "whose", "which", "where", "when", "why", "how"}
 AUX = set("do does did is was are were has have had will would can could should may might must"
           .split())  # fmt: skip
-COPULA = {"is", "was", "are", "were"}
 PREPOSITIONS = set("in at on of for from to near by with about over during after before "
                    "between against into inside outside around across under".split())  # fmt: skip
 DETERMINERS = {"the", "that", "this", "these", "those"}
@@ -86,23 +85,6 @@ ASKED_PLURAL = re.compile(rf"^\s*(?:what|which)\s+(?:(?:kind|kinds|type|types|so
                           rf"(?=\s+(?:{'|'.join(AUX)})\b)", re.IGNORECASE)  # fmt: skip
 
 
-# "When did the dock strike at the port start?": the thing a question is about when it names
-# nothing, a definite phrase between the auxiliary and a last verb
-ABOUT_THING = re.compile(rf"^\s*(?i:{'|'.join(WH)})\b[^?]*?\b(?i:{'|'.join(AUX - COPULA)})\s+"
-                         r"(?P<np>the\s+[a-z][\w-]*(?:\s+[a-z][\w'’-]*){0,5}?)\s+(?P<verb>[a-z]+)"
-                         r"\s*[?.!]*$")  # fmt: skip
-
-
-def about_thing(question: str) -> str:
-    """'the dock strike at the port' of 'When did the dock strike at the port start?', or ''."""
-    m = ABOUT_THING.match(question)
-    if not m or m.group("verb") in SAYING:  # "What did the minister say?": it is what he said
-        return ""
-    if set(TOKEN.findall(m.group("np").lower())) & (PERSON | THING | GROUP | AUX):
-        return ""
-    return m.group("np")
-
-
 def described(question: str) -> str:
     """'the governor of Russia's Belgorod region' of 'Who is the governor of ...?', or ''."""
     m = DESCRIBED.match(question)
@@ -164,6 +146,8 @@ TIME_PHRASE = re.compile(
 # "... demanding when the strike began": a time clause that ends a question
 TIME_CLAUSE = re.compile(r"(?<=\s)(?:when|while|after|before|since|until|once)\s+[^,;?]+$",
                          re.IGNORECASE)  # fmt: skip
+# "Did the mayor say when the talks would resume?": there the clause is what is asked
+ASKING = SAYING | set("ask asked asks know knew explain explained decide decided".split())
 # "by the time systems were back": a time given by a clause
 THE_TIME = re.compile(rf"(?:{'|'.join(TIME_PREPOSITIONS)})\s+the\s+time\s+[a-z]", re.IGNORECASE)
 
@@ -236,8 +220,10 @@ def with_topic(question: str, previous: str) -> str:
     return f"{question.rstrip('?.! ')} ({', '.join(topic)})?"
 
 
-# "who's", "what's", "whats": a question word with "is" typed short
-CONTRACTED = re.compile(r"\b(?:(who|what|where|when|how|it|that|there)['’]s|(what)s)\b",
+# "who's", "what's", "whats": a question word with "is" typed short; not "has", as in "who's
+# been", "what's he done" (a participle follows, at once or after one word)
+CONTRACTED = re.compile(r"\b(?:(who|what|where|when|how|it|that|there)['’]s|(what)s)\b"
+                        r"(?!(?:\s+\w+)?\s+(?:been|got|gone|done|had|said|\w+ed|\w+en)\b)",
                         re.IGNORECASE)  # fmt: skip
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -13,7 +14,7 @@ from qa.cite import answer_line, cite, line_citation
 from qa.drift import freshen
 from qa.embed import Embedder
 from qa.embed_remote import make_embedder
-from qa.errors import IndexMissingError, IndexStaleError, InputError
+from qa.errors import BusyError, IndexMissingError, IndexStaleError, InputError
 from qa.generate import (
     Generator,
     LlamaGenerator,
@@ -213,14 +214,18 @@ class Pipeline(Swappable):
     ) -> None:
         """The reply repeats an earlier answer the follow-up asks past: read once more without
         the lines that hold it, and keep that reading only when it answers."""
-        rest = [ln for ln in lines if not any(a.lower() in ln.text.lower() for a in not_again)]
-        if not rest:
-            return  # every line holds it: nothing else to read
+        said = [re.compile(rf"(?<!\w){re.escape(a)}(?!\w)", re.IGNORECASE) for a in not_again]
+        rest = [ln for ln in lines if not any(p.search(ln.text) for p in said)]
+        if not rest or rest[:shown] == lines[:shown]:
+            return  # no other line to read, or the same lines: the same reply
         again = result.model_copy(deep=True)
         again.answer, again.abstained, again.citations = ABSTAIN_TEXT, True, []
         again.abstain_reason = ""
-        for _ in self._read(again, question, rest, should_stop, shown):
-            pass  # its tokens are not streamed: the first reading's already were
+        try:
+            for _ in self._read(again, question, rest, should_stop, shown):
+                pass  # its tokens are not streamed: the first reading's already were
+        except (BusyError, TimeoutError):
+            return  # the model is busy or time is up: the first reading stands
         if not again.abstained and not repeats(again, not_again):
             again.timings_ms = result.timings_ms
             for name in type(result).model_fields:

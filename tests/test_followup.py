@@ -149,9 +149,6 @@ TABLE = [
      "And on 12 march?", "How many ships were waiting on 12 march?"),
     ([("What pay rise was the union demanding when the strike began?", "", [])],
      "And by 19 March?", "What pay rise was the union demanding by 19 March?"),
-    # "the company" is the organisation an earlier answer named
-    ([("Which carmaker halted production?", "Velden Autos", ["Velden Autos halted production"])],
-     "When did the company expect to restart?", "When did Velden Autos expect to restart?"),
     # "that" standing alone is a thing said before; "after that", "said that" are not
     ([("Which port were the ships diverted to?", "Port Arlen", ["diverted to Port Arlen"])],
      "How far is that from here?", "How far is Port Arlen from here?"),
@@ -164,11 +161,17 @@ TABLE = [
     ([("How much ransom did the hackers want?", "$4.5 million",
        ["The Corran Valley Health Trust said the hackers wanted $4.5 million"])],
      "How much did the trust pay?", "How much did the Corran Valley Health Trust pay?"),
-    # "it" with no name to point to: the definite thing the earlier question was about
-    ([("When did the dock strike at the port begin?", "", [])],
-     "How long did it last?", "How long did the dock strike at the port last?"),
+    # "it" with no name to point to stays ("the president step" is not a thing said before)
+    ([("When did the president step down?", "", [])], "Is it true?", "Is it true?"),
     ([("Who is the transport minister?", "", [])],
      "Which shop said it was out of bread?", "Which shop said it was out of bread?"),
+    # "who's been" is "who has been"; a closing "that" is an event; "say when ..." is asked
+    ([("Who's been arrested in London?", "", [])],
+     "And in Paris?", "Who's been arrested in Paris?"),
+    ([("Who won the election in Kenya?", "William Ruto", ["William Ruto won in Kenya"])],
+     "When was that?", "When was that?"),
+    ([("Did the mayor say when the talks would resume?", "", [])],
+     "And on Friday?", "Did the mayor say when the talks would resume on Friday?"),
     # a new topic starts fresh
     ([("Who is Ukraine's deputy defence minister?", "Hanna Maliar", [MALIAR])],
      "Who leads the Wagner group?", "Who leads the Wagner group?"),

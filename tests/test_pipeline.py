@@ -224,3 +224,23 @@ def test_asking_past_with_no_other_line_keeps_the_answer(fake_pipeline):
     before = answer.model_dump()
     fake_pipeline._read_past(answer, question, lines, None, 5, ["six"])
     assert answer.model_dump() == before and len(fake_pipeline.generator.history) == 1
+
+
+def test_a_busy_model_on_the_second_reading_keeps_the_first(fake_pipeline, monkeypatch):
+    from qa.errors import BusyError
+
+    fake_pipeline.reader_mode = "model"
+    stream = fake_pipeline.generator.stream
+    calls = []
+
+    def busy_the_second_time(*args, **kw):
+        calls.append(1)
+        if len(calls) > 1:
+            raise BusyError("the model is busy")
+        yield from stream(*args, **kw)
+
+    monkeypatch.setattr(fake_pipeline.generator, "stream", busy_the_second_time)
+    fake_pipeline.generator.enqueue("six")
+    question = "How many Kinzhal missiles did Ukraine say it shot down over Kyiv?"
+    answer = fake_pipeline.ask("And in Bakhmut?", search_question=question, not_again=["six"])
+    assert len(calls) == 2 and not answer.abstained and answer.answer == "six"
