@@ -284,7 +284,7 @@ class Conversation:
                     return places[-1]
             for line in turn.cited:
                 near = name_near(line, stem)
-                if near:  # "the trust" -> "the Halvard Valley Trust", "the governor" -> "the
+                if near:  # "the bank" -> "the Northfield Savings Bank", "the governor" -> "the
                     # governor Vyacheslav Gladkov"
                     return f"the {near}" if stem in near.lower() else f"the {noun} {near}"
         return ""
@@ -323,7 +323,7 @@ class Conversation:
                 return capital(with_topic(f"{head}{rest}?", base))
         if time_phrase(rest):
             # "by May 20" after "... on day one?": a time takes the place of the time it follows
-            # "... demanding when the strike began", not "did he say when ..." (what is asked)
+            # "... closed when the storm hit", not "did he say when ..." (what is asked)
             clauses = [c for c in TIME_CLAUSE.finditer(base)
                        if not set(base[: c.start()].lower().split()[-1:]) & ASKING]  # fmt: skip
             found = list(TIME_PHRASE.finditer(base)) or clauses

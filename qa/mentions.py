@@ -143,7 +143,7 @@ TIME_PHRASE = re.compile(
     rf"|(?:last|this|next|that)\s+(?:day|week|month|year|night|morning|weekend))\b",
     re.IGNORECASE,
 )
-# "... demanding when the strike began": a time clause that ends a question
+# "... closed when the storm hit": a time clause that ends a question
 TIME_CLAUSE = re.compile(r"(?<=\s)(?:when|while|after|before|since|until|once)\s+[^,;?]+$",
                          re.IGNORECASE)  # fmt: skip
 # "Did the mayor say when the talks would resume?": there the clause is what is asked
