@@ -196,9 +196,14 @@ class Pipeline(Swappable):
         if not result.abstain_reason:
             # a follow-up's wording is terser than a standalone question's: its line ranks lower
             shown = self.shown if query == question else self.shown_followup
-            yield from self._read(result, query, lines, should_stop, shown)
-            if not_again and repeats(result, not_again):
-                self._read_past(result, query, lines, should_stop, shown, not_again)
+            if not not_again:
+                yield from self._read(result, query, lines, should_stop, shown)
+            else:  # held back until the reading to keep is known: what streams is what answers
+                tokens = list(self._read(result, query, lines, should_stop, shown))
+                if repeats(result, not_again):
+                    past = self._read_past(result, query, lines, should_stop, shown, not_again)
+                    tokens = past or tokens
+                yield from tokens
         freshen(result, self.settings.docs, self.store.manifest)  # never cite a changed line
         result.timings_ms.total = round((time.perf_counter() - started) * 1000, 1)
         yield result
@@ -211,25 +216,37 @@ class Pipeline(Swappable):
         should_stop: Callable[[], bool] | None,
         shown: int,
         not_again: Sequence[str],
-    ) -> None:
+    ) -> list[Token]:
         """The reply repeats an earlier answer the follow-up asks past: read once more without
-        the lines that hold it, and keep that reading only when it answers."""
+        the lines that hold it, and keep that reading only when it answers. Returns its tokens
+        when it is kept. Timings and token counts add up both readings, whichever is kept."""
         said = [re.compile(rf"(?<!\w){re.escape(a)}(?!\w)", re.IGNORECASE) for a in not_again]
         rest = [ln for ln in lines if not any(p.search(ln.text) for p in said)]
         if not rest or rest[:shown] == lines[:shown]:
-            return  # no other line to read, or the same lines: the same reply
+            return []  # no other line to read, or the same lines: the same reply
         again = result.model_copy(deep=True)
         again.answer, again.abstained, again.citations = ABSTAIN_TEXT, True, []
         again.abstain_reason = ""
+        again.timings_ms = Timings(retrieve=result.timings_ms.retrieve)
+        again.prompt_tokens = again.completion_tokens = 0
         try:
-            for _ in self._read(again, question, rest, should_stop, shown):
-                pass  # its tokens are not streamed: the first reading's already were
+            tokens = list(self._read(again, question, rest, should_stop, shown))
         except (BusyError, TimeoutError):
-            return  # the model is busy or time is up: the first reading stands
-        if not again.abstained and not repeats(again, not_again):
-            again.timings_ms = result.timings_ms
+            return []  # the model is busy or time is up: the first reading stands
+        spent = Timings(
+            retrieve=result.timings_ms.retrieve,
+            queue=round(result.timings_ms.queue + again.timings_ms.queue, 1),
+            generate=round(result.timings_ms.generate + again.timings_ms.generate, 1),
+        )
+        prompt = result.prompt_tokens + again.prompt_tokens
+        completion = result.completion_tokens + again.completion_tokens
+        kept = not again.abstained and not repeats(again, not_again)
+        if kept:
             for name in type(result).model_fields:
                 setattr(result, name, getattr(again, name))
+        result.timings_ms = spent
+        result.prompt_tokens, result.completion_tokens = prompt, completion
+        return tokens if kept else []
 
     def supported(self, text: str, question: str, lines: list[Line], shown: int) -> bool:
         """Most of the reply's own words (not the question's) stand in one of the best lines."""

@@ -214,6 +214,32 @@ def test_a_reply_that_repeats_the_answer_asked_past_is_read_again_without_its_li
     assert len(fake_pipeline.generator.history) == 1
 
 
+def test_the_stream_and_the_usage_are_those_of_the_reading_kept(fake_pipeline):
+    from qa.read import Token
+
+    fake_pipeline.reader_mode = "model"
+    question = "How many Kinzhal missiles did Ukraine say it shot down over Kyiv?"
+    for reply in ("six", "a week ago"):
+        fake_pipeline.generator.enqueue(reply)
+    events = list(fake_pipeline.ask_stream("And the other missiles?", search_question=question,
+                                           not_again=["six"]))  # fmt: skip
+    answer = events[-1]
+    streamed = "".join(e.text for e in events if isinstance(e, Token))
+    assert len(fake_pipeline.generator.history) == 2 and not answer.abstained
+    assert answer.answer != "six" and streamed.strip() == answer.raw_answer.strip()
+    # both readings were spent: the usage counts the two replies' tokens (1 + 3)
+    assert answer.completion_tokens == 4
+    # a second reading that is not kept still counts, and the first reading's words stream
+    fake_pipeline.generator.history.clear()
+    for reply in ("six", "not stated"):
+        fake_pipeline.generator.enqueue(reply)
+    events = list(fake_pipeline.ask_stream("And the other missiles?", search_question=question,
+                                           not_again=["six"]))  # fmt: skip
+    streamed = "".join(e.text for e in events if isinstance(e, Token))
+    assert events[-1].answer == "six" and streamed.strip() == "six"
+    assert events[-1].completion_tokens == 3
+
+
 def test_asking_past_with_no_other_line_keeps_the_answer(fake_pipeline):
     fake_pipeline.reader_mode = "model"
     fake_pipeline.generator.enqueue("six")
