@@ -43,6 +43,7 @@ from qa.mentions import (
     name_like,
     name_near,
     names,
+    opening_preposition,
     possessive,
     sluice,
     subject,
@@ -169,8 +170,7 @@ class Conversation:
         # "And in Kharkiv?", "By May 20?", "And by the time it reopened?": the last question
         # again with its matching part replaced; a fragment needs no connective when it opens
         # with a preposition
-        opens = TOKEN.findall(body)[:1]
-        prep = bool(opens) and opens[0].lower() in PREPOSITIONS
+        prep = opening_preposition(body)
         if about or ((body != question or prep) and fragment(body)) or time_phrase(body):
             rest = about.group("rest") if about else body.rstrip("?.! ")
             self.not_again = [last.answer] if last.answer else []
@@ -311,8 +311,8 @@ class Conversation:
         rest = self.other(rest)
         base = last.standalone.rstrip("?.! ")
         words = rest.split()
-        prep = words[0].lower() if words and words[0].lower() in PREPOSITIONS else ""
-        if prep:  # "In Kherson?" goes inside the question
+        prep = opening_preposition(rest)
+        if prep and rest.lower().startswith(prep):  # "In Kherson?" goes inside the question
             rest = prep + rest[len(prep) :]
         if prep == "to" and len(words) > 1 and words[1].islower() and words[1] not in ARTICLES:
             # "And to be fully out?" after "When was X due to start pulling out of Y?": the

@@ -36,6 +36,14 @@ TOKEN = re.compile(r"[\w’'-]+")
 
 # "Maliar's job" names Maliar; "Reuters' report" names Reuters
 OWNER = re.compile(r"(?<=\w)(?:['’]s|(?<=s)['’])$")
+
+
+def opening_preposition(text: str) -> str:
+    """The preposition a text opens with ("in" for "In which region?"), lower case, or ""."""
+    first = TOKEN.findall(text)[:1]
+    return first[0].lower() if first and first[0].lower() in PREPOSITIONS else ""
+
+
 # "Roughly how many ...?": a capitalised first word before a question word only opens the question
 OPENER = re.compile(rf"^\w+\s+(?:{'|'.join(WH)})\b", re.IGNORECASE)
 
@@ -60,8 +68,7 @@ def names(text: str) -> list[str]:
 def asked_for(question: str) -> str:
     """'person', 'place', the noun of 'what missile', 'thing' (bare what/which), or ''."""
     words = [w.lower() for w in TOKEN.findall(question)]
-    if words and words[0] in PREPOSITIONS:  # "Near which village ...?"
-        words = words[1:]
+    words = words[1:] if opening_preposition(question) else words  # "Near which village ...?"
     if not words:
         return ""
     head = words[0]
@@ -169,8 +176,7 @@ def time_phrase(text: str) -> bool:
 def sluice(text: str) -> bool:
     """A question word with no clause of its own: 'In which region?', 'Why?', 'How many?'."""
     words = [w.lower() for w in TOKEN.findall(text)]
-    if words and words[0] in PREPOSITIONS:
-        words = words[1:]
+    words = words[1:] if opening_preposition(text) else words
     if not words or words[0] not in WH or set(words) & AUX:
         return False
     if words[0] == "how" and len(words) > 1 and words[1] in ("many", "much"):
