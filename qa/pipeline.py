@@ -31,7 +31,7 @@ from qa.settings import Settings
 from qa.store import Store, load_store
 from qa.stores import make_store, open_store_for
 from qa.swap import Loaded, Swappable
-from qa.text import content_words
+from qa.text import content_words, span_saying
 
 log = logging.getLogger(__name__)
 
@@ -304,6 +304,9 @@ class Pipeline(Swappable):
         chosen = next((s for s in reading.candidates if s.text == text), None)
         shown_lines = [(ln.file, ln.number, ln.text) for ln in lines[: shown + 1]]
         found = answer_line(text, shown_lines) if chosen is None else None
+        if chosen is None and not found:  # "21 days" for "a 21-day strike": the line's own words
+            said = next((w for _, _, line in shown_lines if (w := span_saying(text, line))), "")
+            text, found = (said, answer_line(said, shown_lines)) if said else (text, None)
         if chosen is None and not found and not self.supported(text, question, lines, shown):
             result.abstain_reason = "the reply says things the retrieved lines do not"
             return

@@ -20,15 +20,49 @@ NUMBERS = {
 }  # fmt: skip
 
 
+def token_form(token: str) -> str:
+    """A token as words() gives it: lower case, no possessive 's, a number word as digits."""
+    token = token.lower().replace("’", "'")
+    if token.endswith("'s"):
+        token = token[:-2]
+    return NUMBERS.get(token, token)
+
+
 def words(text: str) -> list[str]:
     """Lower-cased word and number tokens, number words mapped to digits."""
-    out = []
-    for token in WORD.findall(text.lower()):
-        token = token.replace("’", "'")
-        if token.endswith("'s"):
-            token = token[:-2]
-        out.append(NUMBERS.get(token, token))
-    return out
+    return [token_form(token) for token in WORD.findall(text)]
+
+
+def spelling(word: str) -> str:
+    """One form for a word's plural and its British and American spellings, for matching only:
+    "days" and "day", "kilometres" and "kilometers", "organised" and "organized"."""
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    word = re.sub(r"(?<=[^aeiou\W\d])re$", "er", word)  # centre, metre
+    return re.sub(r"(?<=\w\w)is(e|ed|es|ing|ation)$", r"iz\1", word)  # organise, realisation
+
+
+PERCENT = re.compile(r"\s*%|(?<![^\W\d_])percent\b", re.IGNORECASE)
+TOKEN_OR_PERCENT = re.compile(rf"{WORD.pattern}|%", re.UNICODE)
+
+
+def span_saying(answer: str, text: str) -> str:
+    """The words of text that say the answer, as text spells them ("21-day" for "21 days",
+    "45 kilometres" for "45 kilometers", "three" for "3"), or "" when no run of its words does."""
+    if re.search(r"[^\w\s%.,'’-]", answer):
+        return ""  # "$14 million" against "14 million": no span keeps its sign
+    wanted = [spelling(w) for w in words(PERCENT.sub(" per cent", answer))]
+    if not wanted:
+        return ""
+    spans = []  # (start, end, form); "percent" is read as "per cent", "78%" as "78 per cent"
+    for m in TOKEN_OR_PERCENT.finditer(text):
+        forms = ["per", "cent"] if m.group().lower() in ("%", "percent") else [m.group()]
+        spans += [(m.start(), m.end(), spelling(token_form(f))) for f in forms]
+    n = len(wanted)
+    for i in range(len(spans) - n + 1):
+        if [form for _, _, form in spans[i : i + n]] == wanted:
+            return text[spans[i][0] : spans[i + n - 1][1]]
+    return ""
 
 
 def content_words(text: str) -> set[str]:

@@ -1,5 +1,5 @@
 from qa.cite import answer_line, focus
-from qa.text import sentences
+from qa.text import sentences, span_saying, words
 
 PARAGRAPH = (
     "The council met on Monday. Mayor Ana Ruiz said the wall would cost 4 million euros. "
@@ -25,3 +25,31 @@ def test_the_answer_line_is_the_best_ranked_that_holds_the_reply_word_for_word()
     lines = [("a.txt", 3, "No figure here."), ("b.txt", 9, PARAGRAPH), ("c.txt", 1, "4 million")]
     assert answer_line("4  million euros", lines) == ("b.txt", 9)
     assert answer_line("five million", lines) is None
+
+
+def test_a_reply_is_found_in_the_words_the_line_spells_it_with():
+    assert span_saying("21 days", "ending a 21-day strike at the port") == "21-day"
+    assert span_saying("45 kilometers", "an infirmary about 45 kilometres away") == "45 kilometres"
+    assert span_saying("organized crime", "Police blamed organised crime.") == "organised crime"
+    assert span_saying("3", "Three people were hurt.") == "Three"
+    assert span_saying("78%", "backed by 78 per cent of members") == "78 per cent"
+    assert span_saying("78 per cent", "backed by 78% of members") == "78%"
+    # a sign the line's words would lose is not dropped: no span
+    assert span_saying("$14 million", "about 14 million dollars") == ""
+    # a word the line does not hold, or words apart, say nothing
+    assert span_saying("the bus", "the buses stopped") == ""
+    assert span_saying("Kinzhal missile", "a Kinzhal hypersonic missile") == ""
+    assert span_saying("", "anything") == ""
+    # "us", "is" and "ss" endings are not plurals
+    assert span_saying("Paris", "talks in Pari") == "" and span_saying("bus", "one bu") == ""
+
+
+def test_words_lower_case_drop_the_possessive_and_spell_numbers_in_digits():
+    assert words("Mayor Ruiz’s SIX offers, 4,000 euros") == [
+        "mayor",
+        "ruiz",
+        "6",
+        "offers",
+        "4,000",
+        "euros",
+    ]

@@ -57,6 +57,14 @@ def test_untyped_question_goes_to_the_model(fake_pipeline):
     assert "dagger" in answer.citations[0].quote
 
 
+def test_a_reply_is_answered_in_the_words_of_its_line(fake_pipeline):
+    fake_pipeline.reader_mode = "model"
+    fake_pipeline.generator.enqueue("6")  # the lines say "six"
+    answer = fake_pipeline.ask("How many Kinzhal missiles did Ukraine say it shot down over Kyiv?")
+    assert not answer.abstained and answer.answer.lower() == "six" and answer.raw_answer == "6 "
+    assert answer.answer in answer.citations[0].quote
+
+
 def test_unsupported_reply_abstains(fake_pipeline):
     fake_pipeline.generator.enqueue("Khormov Zzyzx")
     answer = fake_pipeline.ask("Who is the mayor of Kyiv?")
