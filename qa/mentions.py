@@ -180,10 +180,7 @@ def sluice(text: str) -> bool:
     if not words or words[0] not in WH or set(words) & AUX:
         return False
     if words[0] == "how" and len(words) > 1 and words[1] in ("many", "much"):
-        # "how many other missiles?"; not "how many people live there?", whose pronoun or
-        # "there" points back from a clause of its own
-        pointing = PERSON | THING | GROUP | {"there", "here", "that", "this"}
-        return len(words) <= 5 and not set(words[2:]) & pointing
+        return len(words) <= 5  # "how many other missiles?"
     return len(words) <= 2 and not words[-1].endswith("ed")  # not "what happened?"
 
 
