@@ -305,8 +305,10 @@ class Pipeline(Swappable):
         shown_lines = [(ln.file, ln.number, ln.text) for ln in lines[: shown + 1]]
         found = answer_line(text, shown_lines) if chosen is None else None
         if chosen is None and not found:  # "21 days" for "a 21-day strike": the line's own words
-            said = next((w for _, _, line in shown_lines if (w := span_saying(text, line))), "")
-            text, found = (said, answer_line(said, shown_lines)) if said else (text, None)
+            for file, number, line in shown_lines:
+                if said := span_saying(text, line):
+                    text, found = said, (file, number)
+                    break
         if chosen is None and not found and not self.supported(text, question, lines, shown):
             result.abstain_reason = "the reply says things the retrieved lines do not"
             return

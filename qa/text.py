@@ -21,8 +21,8 @@ NUMBERS = {
 
 
 def token_form(token: str) -> str:
-    """A token as words() gives it: lower case, no possessive 's, a number word as digits."""
-    token = token.lower().replace("’", "'")
+    """A lower-cased token as words() gives it: no possessive 's, a number word as digits."""
+    token = token.replace("’", "'")
     if token.endswith("'s"):
         token = token[:-2]
     return NUMBERS.get(token, token)
@@ -30,13 +30,14 @@ def token_form(token: str) -> str:
 
 def words(text: str) -> list[str]:
     """Lower-cased word and number tokens, number words mapped to digits."""
-    return [token_form(token) for token in WORD.findall(text)]
+    return [token_form(token) for token in WORD.findall(text.lower())]
 
 
-def spelling(word: str) -> str:
-    """One form for a word's plural and its British and American spellings, for matching only:
-    "days" and "day", "kilometres" and "kilometers", "organised" and "organized"."""
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+def spelling(word: str, last: bool) -> str:
+    """One form for the British and American spellings of a lower-case word ("kilometres",
+    "kilometers"; "organised", "organized") and, for the last word of a phrase (the noun that
+    takes the plural), its plural ("21 days", "a 21-day strike"). For matching only."""
+    if last and len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         word = word[:-1]
     word = re.sub(r"(?<=[^aeiou\W\d])re$", "er", word)  # centre, metre
     return re.sub(r"(?<=\w\w)is(e|ed|es|ing|ation)$", r"iz\1", word)  # organise, realisation
@@ -46,22 +47,40 @@ PERCENT = re.compile(r"\s*%|(?<![^\W\d_])percent\b", re.IGNORECASE)
 TOKEN_OR_PERCENT = re.compile(rf"{WORD.pattern}|%", re.UNICODE)
 
 
+def _same(said: str, written: str, last: bool) -> bool:
+    """A reply's token and a line's token say the same: equal as words() reads them ("3" and
+    "three", "SIX" and "six", "78%" and "78 per cent"), or both lower case and spelt alike."""
+    a, b = token_form(said.lower()), token_form(written.lower())
+    if a == b and not (b == "1" and written.lower() == "one"):  # "no one" is nobody, not 1
+        return True
+    return said.islower() and written.islower() and spelling(a, last) == spelling(b, last)
+
+
 def span_saying(answer: str, text: str) -> str:
     """The words of text that say the answer, as text spells them ("21-day" for "21 days",
-    "45 kilometres" for "45 kilometers", "three" for "3"), or "" when no run of its words does."""
-    if re.search(r"[^\w\s%.,'’-]", answer):
-        return ""  # "$14 million" against "14 million": no span keeps its sign
-    wanted = [spelling(w) for w in words(PERCENT.sub(" per cent", answer))]
-    if not wanted:
+    "45 kilometres" for "45 kilometers", "three" for "3"), or "" when no run of its words does.
+    A run never starts or ends inside a hyphenated word ("lethal" in "non-lethal"), nor spans
+    other punctuation than a hyphen, and a reply with a sign or symbol ("$14 million", "-5%")
+    has no span: the line's words could drop it."""
+    if re.search(r"[^\w\s%.,'’-]|^\s*[-+]", answer):
         return ""
-    spans = []  # (start, end, form); "percent" is read as "per cent", "78%" as "78 per cent"
-    for m in TOKEN_OR_PERCENT.finditer(text):
-        forms = ["per", "cent"] if m.group().lower() in ("%", "percent") else [m.group()]
-        spans += [(m.start(), m.end(), spelling(token_form(f))) for f in forms]
+    wanted = [m.group() for m in WORD.finditer(PERCENT.sub(" per cent", answer))]
     n = len(wanted)
-    for i in range(len(spans) - n + 1):
-        if [form for _, _, form in spans[i : i + n]] == wanted:
-            return text[spans[i][0] : spans[i + n - 1][1]]
+    spans = []  # (start, end, token); "percent" and "%" read as "per cent"
+    for m in TOKEN_OR_PERCENT.finditer(text):
+        pieces = ["per", "cent"] if m.group().lower() in ("%", "percent") else [m.group()]
+        spans += [(m.start(), m.end(), piece) for piece in pieces]
+    for i in range(len(spans) - n + 1 if n else 0):
+        run = spans[i : i + n]
+        start, end = run[0][0], run[-1][1]
+        if text[start - 1 : start] == "-" or text[end : end + 1] == "-":
+            continue
+        gaps = [text[a[1] : b[0]] for a, b in zip(run, run[1:], strict=False)]
+        if any(re.search(r"[^\s-]", gap) for gap in gaps):
+            continue
+        pairs = enumerate(zip(wanted, run, strict=True))
+        if all(_same(w, t, k == n - 1) for k, (w, (_, _, t)) in pairs):
+            return text[start:end]
     return ""
 
 
