@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from qa.store import Store
-from qa.text import STOPWORDS, content_words, sentences, words  # noqa: F401 (re-exported)
+from qa.text import STOPWORDS, content_words, sentences, span_saying, words  # noqa: F401 (re-exported)
 
 LONG_LINE = 300  # characters: a longer line is quoted by its sentence
 
@@ -93,6 +93,20 @@ def answer_line(answer: str, lines: list[tuple[str, int, str]]) -> tuple[str, in
     for file, number, text in lines:
         if wanted and wanted in normalize_space(text).lower():
             return file, number
+    return None
+
+
+def line_saying(
+    answer: str, lines: list[tuple[str, int, str]]
+) -> tuple[str, tuple[str, int]] | None:
+    """The reply as a line says it, and that line: the first of `lines` (best first) that holds
+    it word for word, else the first whose own words say it ("21-day" for "21 days")."""
+    found = answer_line(answer, lines)
+    if found:
+        return answer, found
+    for file, number, text in lines:
+        if said := span_saying(answer, text):
+            return said, (file, number)
     return None
 
 

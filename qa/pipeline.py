@@ -10,7 +10,7 @@ from pathlib import Path
 
 from qa.answer import ABSTAIN_TEXT, Answer, Timings
 from qa.build import BuildReport, Progress, build_index
-from qa.cite import answer_line, cite, line_citation
+from qa.cite import cite, line_citation, line_saying
 from qa.drift import freshen
 from qa.embed import Embedder
 from qa.embed_remote import make_embedder
@@ -31,7 +31,7 @@ from qa.settings import Settings
 from qa.store import Store, load_store
 from qa.stores import make_store, open_store_for
 from qa.swap import Loaded, Swappable
-from qa.text import content_words, span_saying
+from qa.text import content_words
 
 log = logging.getLogger(__name__)
 
@@ -303,12 +303,8 @@ class Pipeline(Swappable):
             return
         chosen = next((s for s in reading.candidates if s.text == text), None)
         shown_lines = [(ln.file, ln.number, ln.text) for ln in lines[: shown + 1]]
-        found = answer_line(text, shown_lines) if chosen is None else None
-        if chosen is None and not found:  # "21 days" for "a 21-day strike": the line's own words
-            for file, number, line in shown_lines:
-                if said := span_saying(text, line):
-                    text, found = said, (file, number)
-                    break
+        said = line_saying(text, shown_lines) if chosen is None else None
+        text, found = said or (text, None)  # "21 days" for "a 21-day strike": the line's words
         if chosen is None and not found and not self.supported(text, question, lines, shown):
             result.abstain_reason = "the reply says things the retrieved lines do not"
             return

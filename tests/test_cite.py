@@ -1,4 +1,4 @@
-from qa.cite import answer_line, focus
+from qa.cite import answer_line, focus, line_saying
 from qa.text import sentences, span_saying, words
 
 PARAGRAPH = (
@@ -25,6 +25,11 @@ def test_the_answer_line_is_the_best_ranked_that_holds_the_reply_word_for_word()
     lines = [("a.txt", 3, "No figure here."), ("b.txt", 9, PARAGRAPH), ("c.txt", 1, "4 million")]
     assert answer_line("4  million euros", lines) == ("b.txt", 9)
     assert answer_line("five million", lines) is None
+    # a line that holds the reply word for word comes first; then one that says it otherwise
+    spelt = [("c.txt", 2, "a 21-day strike"), ("d.txt", 5, "the 21 days of the strike")]
+    assert line_saying("21 days", spelt) == ("21 days", ("d.txt", 5))
+    assert line_saying("21 days", spelt[:1]) == ("21-day", ("c.txt", 2))
+    assert line_saying("22 days", spelt) is None
 
 
 def test_a_reply_is_found_in_the_words_the_line_spells_it_with():
