@@ -23,6 +23,7 @@ from qa.mentions import (
     GROUP,
     LOCATIVE,
     NAME,
+    NEW_TOPIC,
     PERSON,
     POSSESSIVE,
     PREPOSITION,
@@ -45,6 +46,7 @@ from qa.mentions import (
     names,
     opening_preposition,
     possessive,
+    relative,
     sluice,
     subject,
     time_phrase,
@@ -111,7 +113,7 @@ class Turn:
         # "How many Kinzhal missiles ... over Kyiv?": a name after a preposition is a setting
         core = [n for n in found if not re.search(PREPOSITION + re.escape(n), self.standalone)]
         # "Who is the mayor of Odesa?" unanswered: "he" is still the mayor of Odesa
-        role = described(self.standalone) if not entity else ""
+        role = (described(self.standalone) or relative(self.standalone)) if not entity else ""
         if pronoun in PERSON:
             person = kind == "person" or (kind not in ("place", "thing") and name_like(entity))
             out = [(entity if person else "") or role, subj, *(n for n in core if name_like(n))]
@@ -163,6 +165,9 @@ class Conversation:
         if not self.turns or not question:
             return question
         last = self.turns[-1]
+        fresh = NEW_TOPIC.match(question)
+        if fresh and question[fresh.end() :].strip():
+            return capital(question[fresh.end() :])
         asked = question
         question = expand(question)
         about = ABOUT.match(question)
@@ -205,6 +210,13 @@ class Conversation:
                 lower in POSSESSIVE or (before and before[0].lower() in SAYING | {"that"})
             ):
                 continue  # "What did Malyar say about her troops?": its own name comes first
+            if (
+                before
+                and before[0].lower() in SAYING
+                and wh_subject(text[: m.start()])
+                and (text[m.end() :].strip(" ?.!"))
+            ):
+                continue  # "Which shop said it was ...": the pronoun is the one asked about
             own = lower in POSSESSIVE and not object_her(text, m)
             if own and REFERENT[lower] in said:
                 continue  # "Where did she get her degree?": her is she, already named
@@ -355,6 +367,13 @@ def demonstrative(text: str, m: re.Match) -> bool:
     if before and before[0].lower() in PREPOSITIONS | SAYING:
         return False
     return bool(after) and after[0].lower() in PREPOSITIONS
+
+
+def wh_subject(text: str) -> bool:
+    """'Which supermarket said': the thing asked for is the subject (no auxiliary); not 'Who
+    said', where a pronoun after it may be someone else."""
+    tokens = [w.lower() for w in TOKEN.findall(text)]
+    return len(tokens) > 2 and tokens[0] in ("which", "what") and not set(tokens) & AUX
 
 
 def object_her(text: str, m: re.Match) -> bool:

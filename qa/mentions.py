@@ -24,6 +24,11 @@ THING = {"it", "its", "itself"}
 GROUP = {"they", "them", "their", "theirs", "themselves"}
 POSSESSIVE = {"its", "his", "her", "their"}
 CONNECTIVE = re.compile(r"^\s*(?:and|but|so|also|then|ok|okay)\b[\s,]*", re.IGNORECASE)
+# "ok, different question: ...", "New topic - ...": the person says the question stands alone
+NEW_TOPIC = re.compile(r"^\s*(?:(?:ok|okay|right|now|so|and)\b[\s,]*)?(?:(?:a|one|an)\s+)?"
+                       r"(?:(?:different|new|another|unrelated|separate|other)\s+"
+                       r"(?:question|topic|subject|thing)|changing\s+(?:the\s+)?(?:subject|topic))"
+                       r"\b[\s.:;,!-]*", re.IGNORECASE)  # fmt: skip
 ABOUT = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?(?:what|how)\s+about\s+(?P<rest>.+?)[\s?.!]*$",
                    re.IGNORECASE)  # fmt: skip
 NAME = r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*"
@@ -96,6 +101,18 @@ def described(question: str) -> str:
     """'the governor of Russia's Belgorod region' of 'Who is the governor of ...?', or ''."""
     m = DESCRIBED.match(question)
     return m.group("np") if m else ""
+
+
+# "Who leads the union?" unanswered: "she" is still the person who leads it; not "Who did X
+# say ...?" (there "who" is the object), nor "Who is the mayor?" (described above)
+RELATIVE = re.compile(r"^\s*who\s+(?!(?:do|does|did)\b|(?:is|was|are|were)\s+(?-i:[A-Z]))"
+                      r"(?P<clause>[a-z][^,?;]*?)\s*[,?;.!]*$", re.IGNORECASE)  # fmt: skip
+
+
+def relative(question: str) -> str:
+    """'the person who leads the union' of 'Who leads the union?', or ''."""
+    m = RELATIVE.match(question)
+    return f"the person who {m.group('clause')}" if m else ""
 
 
 def asked_plural(question: str) -> str:
@@ -180,7 +197,11 @@ def sluice(text: str) -> bool:
     if not words or words[0] not in WH or set(words) & AUX:
         return False
     if words[0] == "how" and len(words) > 1 and words[1] in ("many", "much"):
-        return len(words) <= 5  # "how many other missiles?"
+        # "how many other missiles?", "how many of them?"; not "how many people live there?",
+        # whose pronoun or "there" after a verb points back from a clause of its own
+        clause = any(w in PERSON | THING | GROUP | {"there"} and words[i - 1] not in PREPOSITIONS
+                     for i, w in enumerate(words) if i > 1)  # fmt: skip
+        return len(words) <= 5 and not clause
     return len(words) <= 2 and not words[-1].endswith("ed")  # not "what happened?"
 
 
@@ -218,9 +239,14 @@ def name_near(line: str, stem: str) -> str:
 
 
 def with_topic(question: str, previous: str) -> str:
-    """The question with the names of the previous one it does not repeat."""
+    """The question with the names of the previous one it does not repeat; a previous question
+    typed without capitals lends its content words instead."""
     asked = content_words(question)
-    topic = [n for n in names(previous) if not content_words(n) <= asked]
+    found = names(previous)
+    topic = [n for n in found if not content_words(n) <= asked]
+    if not found:
+        lowered = [w.lower() for w in TOKEN.findall(previous)]
+        topic = list(dict.fromkeys(w for w in lowered if content_words(w) and w not in asked))
     if not topic:
         return question
     return f"{question.rstrip('?.! ')} ({', '.join(topic)})?"

@@ -37,7 +37,7 @@ TABLE = [
     ([("What does Kinzhal mean?", "dagger", ["Kinzhal (“dagger” in Russian) missiles"])],
      "Who presented it?", "Who presented Kinzhal?"),
     ([("How many missiles were shot down?", "12 other missiles", ["SIX and 12 other missiles"])],
-     "Who said it?", "Who said it?"),
+     "Who said it?", "Who said it (missiles, shot)?"),
     # pronouns pointing at a name in the earlier question
     ([("What did Prigozhin say about Bakhmut?", "", [])],
      "When will his units leave?", "When will Prigozhin's units leave?"),
@@ -84,6 +84,15 @@ TABLE = [
      "And how many other missiles?", "How many other missiles did Ukraine shoot down over Kyiv?"),
     ([("What did Prigozhin say about Bakhmut?", "", [])],
      "What happened?", "What happened?"),
+    # "how many" with a pronoun or "there" after a verb has a clause of its own; after a
+    # preposition ("of them") it is still a fragment of the last question
+    ([("Where did the storm make landfall?", "Port Elm",
+       ["The storm made landfall near Port Elm on Tuesday."])],
+     "How many people live there?", "How many people live in Port Elm?"),
+    ([("How many people were hurt in the blast?", "12", ["12 people were hurt in the blast."])],
+     "How many of them?", "How many of them were hurt in the blast?"),
+    ([("How much did the council spend on roads?", "5 million", ["spent 5 million on roads"])],
+     "How much of that?", "How much of that did the council spend on roads?"),
     # one pronoun, one referent; never a name the question gives itself
     ([("What air defense systems did Kyiv receive in April?", "Patriots", ["first Patriots"])],
      "Which missile did Kyiv use them on first?", "Which missile did Kyiv use Patriots on first?"),
@@ -141,7 +150,7 @@ TABLE = [
     # "who's", "whats": a question word with "is" typed short
     ([("Who's the president of the chamber of commerce?", "Edwin Hale",
        ["chamber of commerce president Edwin Hale said"])],
-     "What did he say it cost?", "What did Edwin Hale say it cost?"),
+     "What did he say it cost?", "What did Edwin Hale say it cost (president, chamber, commerce)?"),
     ([("What did Tom Reed urge both sides to do?", "", [])],
      "whats his job", "What is Tom Reed's job"),
     # a date typed in lower case, and a time clause, are the time a later one replaces
@@ -161,8 +170,15 @@ TABLE = [
     ([("How much ransom did the hackers want?", "$4.5 million",
        ["The Corran Valley Health Trust said the hackers wanted $4.5 million"])],
      "How much did the trust pay?", "How much did the Corran Valley Health Trust pay?"),
-    # "it" with no name to point to stays ("the president step" is not a thing said before)
-    ([("When did the president step down?", "", [])], "Is it true?", "Is it true?"),
+    # "it" with no name to point to stays ("the president step" is not a thing said before); a
+    # question typed without capitals lends its words as the topic
+    ([("When did the president step down?", "", [])],
+     "Is it true?", "Is it true (president, step)?"),
+    ([("when did the rail strike start?", "", [])],
+     "how long did it last?", "How long did it last (rail, strike, start)?"),
+    # "which N said it ...": the pronoun is the thing asked for
+    ([("Who is the President of Ruritania?", "", [])],
+     "Which paper said it had seen the letter?", "Which paper said it had seen the letter?"),
     ([("Who is the transport minister?", "", [])],
      "Which shop said it was out of bread?", "Which shop said it was out of bread?"),
     # "who's been" is "who has been"; a closing "that" is an event; "say when ..." is asked
@@ -186,7 +202,20 @@ TABLE = [
      "Where did he announce the news?",
      "Where did Ukraine's defence minister announce the news?"),
     ([("Who commands the eastern group?", "Ivan Petrov", [MALIAR])],
-     "What did he say about Bakhmut?", "What did he say about Bakhmut?"),
+     "What did he say about Bakhmut?",
+     "What did the person who commands the eastern group say about Bakhmut?"),
+    # "Who leads X?" unanswered: "she" is the person who leads X; not "Who did X say ...?" (an
+    # object), nor "Who is Tom Reed?" (a name, taken as the subject)
+    ([("who leads the teachers union?", "", [])],
+     "when was she elected?", "When was the person who leads the teachers union elected?"),
+    ([("Who did the mayor say was hurt?", "", [])], "Where does he live?",
+     "Where does he live (mayor, hurt)?"),
+    ([("Who is Tom Reed?", "", [])], "What did he say?", "What did Tom Reed say?"),
+    # "ok, different question": the question stands alone
+    ([("How many Kinzhal missiles were shot down over Kyiv?", "", [])],
+     "ok different question. who is the mayor of Lviv?", "Who is the mayor of Lviv?"),
+    ([("How many Kinzhal missiles were shot down over Kyiv?", "", [])],
+     "New topic: what did Russia say?", "What did Russia say?"),
     # a connective with nothing to resolve: the earlier question's names
     ([("How many Kinzhal missiles were shot down over Kyiv?", "", [])],
      "And what did Russia say?", "What did Russia say (Kinzhal, Kyiv)?"),
