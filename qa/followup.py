@@ -113,9 +113,11 @@ class Turn:
         # "How many Kinzhal missiles ... over Kyiv?": a name after a preposition is a setting
         core = [n for n in found if not re.search(PREPOSITION + re.escape(n), self.standalone)]
         # "Who is the mayor of Odesa?" unanswered: "he" is still the mayor of Odesa
-        role = (described(self.standalone) or relative(self.standalone)) if not entity else ""
+        role = described(self.standalone) if not entity else ""
         if pronoun in PERSON:
             person = kind == "person" or (kind not in ("place", "thing") and name_like(entity))
+            # "Who leads the union?" unanswered: "she" is the person who leads it
+            role = role or (relative(self.standalone) if not entity else "")
             out = [(entity if person else "") or role, subj, *(n for n in core if name_like(n))]
         elif pronoun == "there":
             out = [entity if kind not in ("person", "") else "", *LOCATIVE.findall(self.standalone)]
@@ -184,7 +186,9 @@ class Conversation:
             return capital(sluiced(body, answered(last)))
         resolved, dangling = self.references(body)
         if dangling or (body != question and resolved == body):  # "And how many were hurt?"
-            return capital(with_topic(resolved, last.standalone))
+            # a question of its own ("and who is the mayor of lviv?") takes names only
+            whole = TOKEN.findall(body)[:1] and TOKEN.findall(body)[0].lower() in WH
+            return capital(with_topic(resolved, last.standalone, words_too=dangling or not whole))
         return capital(resolved) if resolved != body else asked
 
     def references(self, text: str) -> tuple[str, bool]:
@@ -211,10 +215,10 @@ class Conversation:
             ):
                 continue  # "What did Malyar say about her troops?": its own name comes first
             if (
-                before
+                lower in ("it", "they")
+                and before
                 and before[0].lower() in SAYING
-                and wh_subject(text[: m.start()])
-                and (text[m.end() :].strip(" ?.!"))
+                and (wh_subject(text[: m.start()]) and text[m.end() :].strip(" ?.!"))
             ):
                 continue  # "Which shop said it was ...": the pronoun is the one asked about
             own = lower in POSSESSIVE and not object_her(text, m)

@@ -10,6 +10,7 @@ import re
 
 from qa.cite import content_words
 from qa.read import capitalised_runs
+from qa.text import words
 
 WH = {"what", "who", "whom", "whose", "which", "where", "when", "why", "how"}
 AUX = set("do does did is was are were has have had will would can could should may might must"
@@ -25,10 +26,12 @@ GROUP = {"they", "them", "their", "theirs", "themselves"}
 POSSESSIVE = {"its", "his", "her", "their"}
 CONNECTIVE = re.compile(r"^\s*(?:and|but|so|also|then|ok|okay)\b[\s,]*", re.IGNORECASE)
 # "ok, different question: ...", "New topic - ...": the person says the question stands alone
-NEW_TOPIC = re.compile(r"^\s*(?:(?:ok|okay|right|now|so|and)\b[\s,]*)?(?:(?:a|one|an)\s+)?"
-                       r"(?:(?:different|new|another|unrelated|separate|other)\s+"
-                       r"(?:question|topic|subject|thing)|changing\s+(?:the\s+)?(?:subject|topic))"
-                       r"\b[\s.:;,!-]*", re.IGNORECASE)  # fmt: skip
+# ("another question" goes on with the same topic); a separator must follow ("New question marks
+# over ..." is a question of its own)
+NEW_TOPIC = re.compile(r"^\s*(?:(?:ok|okay|right|now|so|and)\b[\s,.—–-]*)*(?:(?:a|an)\s+)?"
+                       r"(?:(?:different|new|unrelated|separate)\s+(?:question|topic|subject)|"
+                       r"chang(?:e|ing)\s+(?:of\s+|the\s+)?(?:subject|topics?))"
+                       r"\s*(?:[.:;,!?—–-]+\s*|$)", re.IGNORECASE)  # fmt: skip
 ABOUT = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?(?:what|how)\s+about\s+(?P<rest>.+?)[\s?.!]*$",
                    re.IGNORECASE)  # fmt: skip
 NAME = r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*"
@@ -104,9 +107,15 @@ def described(question: str) -> str:
 
 
 # "Who leads the union?" unanswered: "she" is still the person who leads it; not "Who did X
-# say ...?" (there "who" is the object), nor "Who is the mayor?" (described above)
-RELATIVE = re.compile(r"^\s*who\s+(?!(?:do|does|did)\b|(?:is|was|are|were)\s+(?-i:[A-Z]))"
-                      r"(?P<clause>[a-z][^,?;]*?)\s*[,?;.!]*$", re.IGNORECASE)  # fmt: skip
+# say ...?" nor "Who will the party choose?" (there "who" is the object: a subject follows the
+# auxiliary), nor "Who else ...?", "Who in the cabinet ...?"; after "is/was" only a participle
+# or a preposition ("Who was named ...", "Who is in charge of ..."), not "Who is Tom Reed?"
+_AUXILIARY = "|".join(AUX)
+RELATIVE = re.compile(r"^\s*who\s+(?P<clause>(?!(?:else|in|of|at|from|among)\b)(?:"
+                      r"(?:is|was|are|were|has|have|had)\s+(?:been\s+)?(?:\w+(?:ing|ed|en)|"
+                      r"(?:in|behind|responsible|at|on)\b)|"
+                      rf"(?!(?:{_AUXILIARY})\b)[a-z]+)[^,?;]*?)\s*[,?;.!]*$",
+                      re.IGNORECASE)  # fmt: skip
 
 
 def relative(question: str) -> str:
@@ -238,18 +247,22 @@ def name_near(line: str, stem: str) -> str:
     return ""
 
 
-def with_topic(question: str, previous: str) -> str:
-    """The question with the names of the previous one it does not repeat; a previous question
-    typed without capitals lends its content words instead."""
+def with_topic(question: str, previous: str, words_too: bool = False) -> str:
+    """The question with the names of the previous one it does not repeat; with `words_too`, a
+    previous question without a capitalised name ("when did the rail strike start?") lends up to
+    TOPIC_WORDS of its content words instead."""
     asked = content_words(question)
     found = names(previous)
     topic = [n for n in found if not content_words(n) <= asked]
-    if not found:
-        lowered = [w.lower() for w in TOKEN.findall(previous)]
-        topic = list(dict.fromkeys(w for w in lowered if content_words(w) and w not in asked))
+    if not found and words_too:
+        fresh = [w for w in dict.fromkeys(words(previous)) if content_words(w) - asked]
+        topic = fresh[:TOPIC_WORDS]
     if not topic:
         return question
     return f"{question.rstrip('?.! ')} ({', '.join(topic)})?"
+
+
+TOPIC_WORDS = 5  # a topic carried over several turns stays short
 
 
 # "who's", "what's", "whats": a question word with "is" typed short; not "has", as in "who's

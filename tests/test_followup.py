@@ -211,6 +211,28 @@ TABLE = [
     ([("Who did the mayor say was hurt?", "", [])], "Where does he live?",
      "Where does he live (mayor, hurt)?"),
     ([("Who is Tom Reed?", "", [])], "What did he say?", "What did Tom Reed say?"),
+    # ... but not "Who will the party choose?" (who is the object), "Who else ...?"
+    ([("Who will the party choose as leader?", "", [])], "What did he say?",
+     "What did he say (party, choose, leader)?"),
+    ([("Who else was hurt in the blast?", "", [])], "Where does she live?",
+     "Where does she live (else, hurt, blast)?"),
+    # a pronoun after "which N said" that is not the N: he, him
+    ([("Who is the mayor of Springfield?", "Tom Reed", ["Springfield mayor Tom Reed said"])],
+     "Which witnesses said he was driving?", "Which witnesses said Tom Reed was driving?"),
+    ([("Who is the mayor of Springfield?", "Tom Reed", ["Springfield mayor Tom Reed said"])],
+     "Which paper told him about the leak?", "Which paper told Tom Reed about the leak?"),
+    # a topic carried over turns stays short; a question of its own takes names only
+    ([("when did the rail strike start?", "", []), ("how long did it last?", "", []),
+      ("who called it?", "", [])],
+     "was it legal?", "Was it legal (called, long, last, rail, strike)?"),
+    ([("when did the rail strike start?", "", [])],
+     "and who is the mayor of lviv?", "Who is the mayor of lviv?"),
+    # "another question" goes on with the same topic; "new topic?" alone is not a question
+    ([("Who is the mayor of Springfield?", "Tom Reed", ["Springfield mayor Tom Reed said"])],
+     "Another question: what did he say about taxes?",
+     "Another question: what did Tom Reed say about taxes?"),
+    ([("Who is the mayor of Springfield?", "Tom Reed", ["Springfield mayor Tom Reed said"])],
+     "new topic?", "new topic?"),
     # "ok, different question": the question stands alone
     ([("How many Kinzhal missiles were shot down over Kyiv?", "", [])],
      "ok different question. who is the mayor of Lviv?", "Who is the mayor of Lviv?"),
