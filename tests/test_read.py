@@ -130,3 +130,10 @@ def test_page_furniture_by_shape():
 
     assert boilerplate("Read more") and boilerplate("Share this story")
     assert not boilerplate("Six were injured.") and not boilerplate("Fee: 42m")
+    assert boilerplate("Read more: Who are the strikers?")
+    assert not boilerplate("Ten people died in the fire on Tuesday. Why did the alarms fail?")
+    long_one = "Can the shops, their customers and suppliers keep paying prices this high for long?"
+    assert not boilerplate(f"With prices up 4% in May, the question is simple. {long_one}")
+    assert not boilerplate(f"{long_one} {long_one}")
+    assert not boilerplate("“We have asked again and again. Why has nobody replied?")
+    assert not boilerplate("“Why has nobody replied to the families?")

@@ -32,9 +32,15 @@ class Line:
 
 def boilerplate(line: str) -> bool:
     """A page's furniture by its shape: a few words that are not a sentence and hold no figure
-    ("Read more", "Show More", "Keep reading:", "Share this")."""
+    ("Read more", "Show More", "Keep reading:", "Share this"); or a link to another story, a
+    short line that is one question and nothing else ("Read more: Who are the strikers?"),
+    which states nothing. A question inside a longer line, after a statement or in a quote (a
+    paragraph of a quote may not close it) is kept."""
     text = line.strip()
-    return len(text.split()) <= 3 and not re.search(r"[.!?\"”\d]", text)
+    if len(text.split()) <= 3 and not re.search(r"[.!?\"”\d]", text):
+        return True
+    one_question = text.endswith("?") and not re.search(r"[.!?]\s+\S", text[:-1])
+    return one_question and len(text.split()) <= 15 and not re.search(r"[\"“”‘]", text)
 
 
 @dataclass
