@@ -64,6 +64,21 @@ ORDINALS = {"first", "second", "third", "fourth", "fifth", "last", "next", "late
 REFERENT = {w: k for k, ws in {"m": "he him his himself", "f": "she her hers herself",
             "n": "it its itself", "p": "they them their theirs themselves"}.items()
             for w in ws.split()} | {"there": "there"}  # fmt: skip
+# "the union's figure", "the police's estimate": a source's own statement of what was asked
+REPORTS = ("figure figures estimate estimates count number numbers tally total version account "
+           "view position response reply answer claim forecast").split()  # fmt: skip
+SOURCE = re.compile(
+    rf"(?P<who>(?:the\s+)?[\w-]+(?:\s+[\w-]+){{0,3}}?)['’]s?\s+"
+    rf"(?:own\s+|latest\s+|official\s+)?(?:{'|'.join(REPORTS)})",
+    re.IGNORECASE,
+)
+# "and the latest figure?" asks past what "first" asked for: the first is not wanted again
+LATER = re.compile(r"\b(?:latest|last|final|new|newest|revised|updated|current|later)\b", re.I)
+EARLIER = re.compile(r"(?<!\bthe)\s+(?:first|initially|originally|earlier|at first)\b(?=\s)", re.I)
+# who the last question says said it: "did the port authority say", "according to the police"
+SPEAKER = re.compile(rf"\b(?:{'|'.join(sorted(AUX))})\s+(?P<who>(?:the\s+)?[\w’'-]+(?:\s+[\w’'-]+)"
+                     rf"{{0,3}}?)\s+(?:{'|'.join(sorted(SAYING))})\b|\baccording\s+to\s+"
+                     rf"(?P<source>[^,?;]+)", re.IGNORECASE)  # fmt: skip
 WH_PHRASE = re.compile(rf"\b(?:which|what)\s+(?!(?:{'|'.join(AUX)})\b)[a-z][\w-]*")
 OTHER = re.compile(r"\bthe other(?: one| ones|(?= \w+))?\b( \w+)?", re.IGNORECASE)
 
@@ -326,6 +341,14 @@ class Conversation:
         """'And in Kharkiv?': the last question with its matching part replaced."""
         rest = self.other(rest)
         base = last.standalone.rstrip("?.! ")
+        source = SOURCE.fullmatch(rest.strip())
+        if source:  # "and the union's figure?": the same question, by another source's count
+            who = source.group("who")
+            said = SPEAKER.search(base)
+            if said:
+                slot = "who" if said.group("who") else "source"
+                return capital(f"{base[: said.start(slot)]}{who}{base[said.end(slot) :]}?")
+            return capital(f"{base}, according to {who}?")
         words = rest.split()
         prep = opening_preposition(rest)
         if prep and rest.lower().startswith(prep):  # "In Kherson?" goes inside the question
@@ -359,6 +382,8 @@ class Conversation:
         if targets and names(f"x {rest}"):
             i = base.rfind(targets[-1])
             return capital(f"{base[:i]}{rest}{base[i + len(targets[-1]) :]}?")
+        if LATER.search(rest):  # "and the latest figure?" after "... did they first say ...?"
+            base = EARLIER.sub("", base)
         return capital(f"{base}, {rest}?")
 
 

@@ -233,6 +233,23 @@ TABLE = [
      "Another question: what did Tom Reed say about taxes?"),
     ([("Who is the mayor of Springfield?", "Tom Reed", ["Springfield mayor Tom Reed said"])],
      "new topic?", "new topic?"),
+    # "and the union's figure?": the same question by another source's count
+    ([("How many ships did the port authority say were waiting?", "45",
+       ["The port authority said 45 ships were waiting."])],
+     "and the union's figure?", "How many ships did the union say were waiting?"),
+    ([("How many people were at the march, according to the police?", "5,000",
+       ["5,000 people marched, according to the police."])],
+     "And the organisers' estimate?",
+     "How many people were at the march, according to the organisers?"),
+    ([("How many people were at the march?", "5,000", ["5,000 people marched, police said."])],
+     "what about the organisers' count?",
+     "How many people were at the march, according to the organisers?"),
+    # "and the latest figure?" asks past "first"; "the first to arrive" is not a time
+    ([("How many records did the trust first say were hit?", "40,000",
+       ["The trust first said 40,000 records were hit."])],
+     "and the latest figure?", "How many records did the trust say were hit, the latest figure?"),
+    ([("Who was the first to arrive?", "Tom Reed", ["Tom Reed was the first to arrive."])],
+     "and the last one?", "Who was the first to arrive, the last one?"),
     # "ok, different question": the question stands alone
     ([("How many Kinzhal missiles were shot down over Kyiv?", "", [])],
      "ok different question. who is the mayor of Lviv?", "Who is the mayor of Lviv?"),
