@@ -5,6 +5,7 @@ own OpenAI-compatible server (`python -m llama_cpp.server`) running the same emb
 """
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -119,11 +120,16 @@ def test_generation_through_a_remote_llama_cpp_server(built, llama_server):
 
 
 def test_a_backend_that_is_down_is_reported_not_a_crash(built):
-    dead = f"http://127.0.0.1:{free_port()}/v1"
-    qa = Server({**built, "QA_LLM_URL": dead})
-    try:
-        assert httpx.get(f"{qa.url}/health").json()["status"].startswith("backend unreachable")
-        r = httpx.post(f"{qa.url}/ask", json={"question": UNTYPED_Q}, timeout=60)
-        assert r.status_code == 502 and "cannot reach the backend" in r.json()["error"]
-    finally:
-        qa.stop()
+    # the port stays bound and never listens: connections are refused, and the qa server
+    # (which takes its own free port) can never be given the same one
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{held.getsockname()[1]}/v1"
+        qa = Server({**built, "QA_LLM_URL": dead})
+        try:
+            health = httpx.get(f"{qa.url}/health").json()
+            assert health["status"].startswith("backend unreachable"), (qa.url, dead, health)
+            r = httpx.post(f"{qa.url}/ask", json={"question": UNTYPED_Q}, timeout=60)
+            assert r.status_code == 502 and "cannot reach the backend" in r.json()["error"]
+        finally:
+            qa.stop()
