@@ -18,6 +18,7 @@ from qa.mentions import (
     ABOUT,
     ASKING,
     AUX,
+    AUXILIARY,
     CONNECTIVE,
     DETERMINERS,
     GROUP,
@@ -76,10 +77,10 @@ SOURCE = re.compile(
 LATER = re.compile(r"\b(?:latest|last|final|new|newest|revised|updated|current|later)\b", re.I)
 EARLIER = re.compile(r"(?<!\bthe)\s+(?:first|initially|originally|earlier|at first)\b(?=\s)", re.I)
 # who the last question says said it: "did the port authority say", "according to the police"
-SPEAKER = re.compile(rf"\b(?:{'|'.join(sorted(AUX))})\s+(?P<who>(?:the\s+)?[\w’'-]+(?:\s+[\w’'-]+)"
+SPEAKER = re.compile(rf"\b(?:{AUXILIARY})\s+(?P<who>(?:the\s+)?[\w’'-]+(?:\s+[\w’'-]+)"
                      rf"{{0,3}}?)\s+(?:{'|'.join(sorted(SAYING))})\b|\baccording\s+to\s+"
                      rf"(?P<source>[^,?;]+)", re.IGNORECASE)  # fmt: skip
-WH_PHRASE = re.compile(rf"\b(?:which|what)\s+(?!(?:{'|'.join(AUX)})\b)[a-z][\w-]*")
+WH_PHRASE = re.compile(rf"\b(?:which|what)\s+(?!(?:{AUXILIARY})\b)[a-z][\w-]*")
 OTHER = re.compile(r"\bthe other(?: one| ones|(?= \w+))?\b( \w+)?", re.IGNORECASE)
 
 
@@ -202,7 +203,8 @@ class Conversation:
         resolved, dangling = self.references(body)
         if dangling or (body != question and resolved == body):  # "And how many were hurt?"
             # a question of its own ("and who is the mayor of lviv?") takes names only
-            whole = TOKEN.findall(body)[:1] and TOKEN.findall(body)[0].lower() in WH
+            first = TOKEN.findall(body)[:1]
+            whole = bool(first) and first[0].lower() in WH
             return capital(with_topic(resolved, last.standalone, words_too=dangling or not whole))
         return capital(resolved) if resolved != body else asked
 
@@ -429,7 +431,7 @@ def sluiced(fragment: str, previous: str) -> str:
     """'In which region?' takes the place of the last question's words before its auxiliary."""
     fragment, clause = fragment.rstrip("?.! "), previous.rstrip("?.! ")
     words = TOKEN.findall(clause)
-    aux = re.search(rf"\b(?:{'|'.join(AUX)})\b", clause)
+    aux = re.search(rf"\b(?:{AUXILIARY})\b", clause)
     if words and words[0].lower() in WH | PREPOSITIONS and aux:
         return f"{fragment} {clause[aux.start() :]}?"
     if words and words[0].lower() in WH | AUX:

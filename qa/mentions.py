@@ -15,6 +15,7 @@ from qa.text import words
 WH = {"what", "who", "whom", "whose", "which", "where", "when", "why", "how"}
 AUX = set("do does did is was are were has have had will would can could should may might must"
           .split())  # fmt: skip
+AUXILIARY = "|".join(sorted(AUX))  # the same alternation in every pattern, in a fixed order
 PREPOSITIONS = set("in at on of for from to near by with about over during after before "
                    "between against into inside outside around across under".split())  # fmt: skip
 DETERMINERS = {"the", "that", "this", "these", "those"}
@@ -35,7 +36,7 @@ NEW_TOPIC = re.compile(r"^\s*(?:(?:ok|okay|right|now|so|and)\b[\s,.—–-]*)*(?
 ABOUT = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?(?:what|how)\s+about\s+(?P<rest>.+?)[\s?.!]*$",
                    re.IGNORECASE)  # fmt: skip
 NAME = r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*"
-AFTER_AUX = re.compile(rf"\b(?:{'|'.join(AUX)})\s+((?:the\s+)?{NAME})")
+AFTER_AUX = re.compile(rf"\b(?:{AUXILIARY})\s+((?:the\s+)?{NAME})")
 BEFORE_SAYING = re.compile(rf"({NAME})\s+(?:{'|'.join(SAYING)})\b")
 PREPOSITION = rf"\b(?:{'|'.join(PREPOSITIONS)})\s+(?:the\s+)?"
 LOCATIVE = re.compile(rf"\b(?:in|at|near|from|to|into|over|across|around)\s+((?:the\s+)?{NAME})")
@@ -97,7 +98,7 @@ DESCRIBED = re.compile(r"^\s*who\s+(?:is|was|are|were)\s+(?P<np>(?:the\s+|[\w-]+
 # plural thing a question asks for, up to its auxiliary
 ASKED_PLURAL = re.compile(rf"^\s*(?:what|which)\s+(?:(?:kind|kinds|type|types|sort|sorts)\s+of\s+)?"
                           rf"(?P<np>(?:[a-z][\w-]*\s+){{0,4}}?[a-z][\w-]*[^sui\W]s)"
-                          rf"(?=\s+(?:{'|'.join(AUX)})\b)", re.IGNORECASE)  # fmt: skip
+                          rf"(?=\s+(?:{AUXILIARY})\b)", re.IGNORECASE)  # fmt: skip
 
 
 def described(question: str) -> str:
@@ -110,11 +111,10 @@ def described(question: str) -> str:
 # say ...?" nor "Who will the party choose?" (there "who" is the object: a subject follows the
 # auxiliary), nor "Who else ...?", "Who in the cabinet ...?"; after "is/was" only a participle
 # or a preposition ("Who was named ...", "Who is in charge of ..."), not "Who is Tom Reed?"
-_AUXILIARY = "|".join(AUX)
 RELATIVE = re.compile(r"^\s*who\s+(?P<clause>(?!(?:else|in|of|at|from|among)\b)(?:"
                       r"(?:is|was|are|were|has|have|had)\s+(?:been\s+)?(?:\w+(?:ing|ed|en)|"
                       r"(?:in|behind|responsible|at|on)\b)|"
-                      rf"(?!(?:{_AUXILIARY})\b)[a-z]+)[^,?;]*?)\s*[,?;.!]*$",
+                      rf"(?!(?:{AUXILIARY})\b)[a-z]+)[^,?;]*?)\s*[,?;.!]*$",
                       re.IGNORECASE)  # fmt: skip
 
 
