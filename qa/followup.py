@@ -40,12 +40,15 @@ from qa.mentions import (
     asks_for_noun,
     capital,
     described,
+    existential,
     expand,
     fragment,
     name_like,
     name_near,
+    name_phrase,
     names,
     opening_preposition,
+    organisation,
     possessive,
     relative,
     sluice,
@@ -80,6 +83,11 @@ EARLIER = re.compile(r"(?<!\bthe)\s+(?:first|initially|originally|earlier|at fir
 SPEAKER = re.compile(rf"\b(?:{AUXILIARY})\s+(?P<who>(?:the\s+)?[\w’'-]+(?:\s+[\w’'-]+)"
                      rf"{{0,3}}?)\s+(?:{'|'.join(sorted(SAYING))})\b|\baccording\s+to\s+"
                      rf"(?P<source>[^,?;]+)", re.IGNORECASE)  # fmt: skip
+# "after the recount" asks about another occasion than the one a question ends with ("in the
+# first count", "on election night"): lower-case words only, a named place stays
+LATER_PREPOSITIONS = ("after", "before", "during", "since", "until", "by")
+OCCASION = re.compile(r"\b(?:in|on|at|after|before|during|since|until|by)\s+(?:the\s+)?"
+                      r"(?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*$")  # fmt: skip
 WH_PHRASE = re.compile(rf"\b(?:which|what)\s+(?!(?:{AUXILIARY})\b)[a-z][\w-]*")
 OTHER = re.compile(r"\bthe other(?: one| ones|(?= \w+))?\b( \w+)?", re.IGNORECASE)
 
@@ -111,6 +119,8 @@ class Turn:
     standalone: str
     answer: str = ""  # empty when the answer abstained or its words are not in the cited lines
     cited: list[str] = field(default_factory=list)
+    # what this turn's pronouns were taken to mean, by kind (REFERENT): "he" -> "Joss Penhallow"
+    referents: dict[str, str] = field(default_factory=dict)
 
     def entity(self) -> str:
         """The answer when it names something: a name, or what 'which/what N' asked for."""
@@ -132,16 +142,23 @@ class Turn:
         role = described(self.standalone) if not entity else ""
         if pronoun in PERSON:
             person = kind == "person" or (kind not in ("place", "thing") and name_like(entity))
+            person = person and not organisation(entity)  # "What party ...?" "Civic Alliance"
+            # "Who is Tom Reed?" answered "chairman of the party": "he" is Tom Reed
+            if person and entity[:1].islower() and name_like(subj):
+                person = False
             # "Who leads the union?" unanswered: "she" is the person who leads it
             role = role or (relative(self.standalone) if not entity else "")
-            out = [(entity if person else "") or role, subj, *(n for n in core if name_like(n))]
+            people = (n for n in core if name_like(n) and not organisation(n))
+            out = [(entity if person else "") or role, subj, *people]
         elif pronoun == "there":
             out = [entity if kind not in ("person", "") else "", *LOCATIVE.findall(self.standalone)]
         elif pronoun in GROUP:
             out = [entity or role or asked_plural(self.standalone), subj, *core]
         else:
             thing = kind not in ("person", "place")
-            out = [entity if thing else "", *(n for n in core if n != subj), *found]
+            # "How big is the Westmarch regional budget?": "it" is the budget, not Westmarch
+            named = [*(n for n in core if n != subj), *found]
+            out = [entity if thing else "", *(name_phrase(self.standalone, n) for n in named)]
         return [c for c in dict.fromkeys(out) if c]
 
 
@@ -153,6 +170,8 @@ class Conversation:
     # answers the question resolve() last made asks past: "And by May 20?" after "1,400" wants
     # another figure than 1,400 (an ellipsis asks the last question again about something else)
     not_again: list[str] = field(default_factory=list)
+    # what the pronouns of the question resolve() last made stand alone were taken to mean
+    referents: dict[str, str] = field(default_factory=dict)
 
     def add(
         self, question: str, standalone: str, answer: str = "", cited: list[str] | None = None
@@ -161,7 +180,10 @@ class Conversation:
         cited = [c for c in (cited or []) if c.strip()]
         kept = answer.strip() if answer and supported(answer, cited) else ""
         standalone = expand(standalone.strip())  # "who's the mayor?" asks for a person
-        self.turns.append(Turn(question.strip(), standalone, kept, cited if kept else []))
+        referents, self.referents = self.referents, {}
+        self.turns.append(
+            Turn(question.strip(), standalone, kept, cited if kept else [], referents)
+        )
 
     def remember(self, answer: Answer) -> None:
         """Record an Answer: an abstention adds its question only."""
@@ -179,7 +201,7 @@ class Conversation:
     def resolve(self, question: str) -> str:
         """The question to search with: a follow-up made to stand alone, any other unchanged."""
         question = " ".join(question.split())
-        self.not_again = []
+        self.not_again, self.referents = [], {}
         if not self.turns or not question:
             return question
         last = self.turns[-1]
@@ -227,6 +249,8 @@ class Conversation:
                 continue
             if lower not in PERSON | THING | GROUP | {"there"}:
                 continue
+            if lower == "there" and existential(text, m.start()):
+                continue  # "Did she say there had been fraud?": no place
             if names(text[: m.start()]) and (
                 lower in POSSESSIVE or (before and before[0].lower() in SAYING | {"that"})
             ):
@@ -249,6 +273,7 @@ class Conversation:
                 continue
             used.add(target)
             said.add(REFERENT[lower])
+            self.referents[REFERENT[lower]] = target
             if own:
                 target = possessive(target)
             elif lower == "there":
@@ -259,7 +284,12 @@ class Conversation:
         return "".join(out) + text[pos:], dangling
 
     def antecedent(self, pronoun: str, taken: set[str]) -> str:
-        """What a pronoun points to, from the last turn back, other than the names taken."""
+        """What a pronoun points to, from the last turn back, other than the names taken: what
+        the same pronoun meant in the last turn ("what party is he from?" then "how many votes
+        did he get?"), else the likeliest thing a turn mentions."""
+        kept = self.turns[-1].referents.get(REFERENT[pronoun], "")
+        if kept and kept not in taken:
+            return kept
         for turn in reversed(self.turns):
             for found in turn.candidates(pronoun):
                 if found not in taken:
@@ -278,20 +308,37 @@ class Conversation:
             before = text[: m.start()].split()[-1:]
             if det == "that" and before and before[0].lower() in SAYING:
                 continue  # "he said that troops ...": a clause, not a reference
+            noun, end = self.longest(noun, text, m.end())
             found = self.noun_phrase(noun)
             if found:
                 out.append(text[pos : m.start()] + found)
-                pos = m.end()
+                pos = end
         return "".join(out) + text[pos:]
+
+    def longest(self, noun: str, text: str, end: int) -> tuple[str, int]:
+        """'returning officer' of 'the returning officer kept ...' when an earlier question said
+        'the returning officer': the longest run of lower-case words from the noun (up to three)
+        said before, and where it ends in text."""
+        following = re.match(r"(?:\s+[a-z][\w-]*){1,2}", text[end:])
+        tail = TOKEN.findall(following.group()) if following else []
+        for k in range(len(tail), 0, -1):
+            phrase = " ".join([noun, *tail[:k]])
+            said = rf"\b{re.escape(phrase)}\b"
+            if any(re.search(said, t.standalone, re.IGNORECASE) for t in self.turns):
+                stop = re.match(rf"(?:\s+[a-z][\w-]*){{{k}}}", text[end:])
+                return phrase, end + stop.end()
+        return noun, end
 
     def noun_phrase(self, noun: str) -> str:
         """The phrase a noun said before refers to, with its name, or ''."""
         stem = noun.lower().rstrip("s")
         for turn in reversed(self.turns):
             entity = turn.entity()
-            the_noun = rf"\bthe\s+(?:[\w-]+\s+){{0,2}}?{re.escape(stem)}\w{{0,2}}\b"
-            m = re.search(rf"{the_noun}(?:\s+of\s+(?:the\s+)?{NAME}(?:\s+[a-z]+\b)?)?",
-                          turn.standalone, re.IGNORECASE)  # fmt: skip
+            the_noun = rf"(?i:\bthe\s+(?:[\w-]+\s+){{0,2}}?{re.escape(stem)}\w{{0,2}}\b)"
+            # "of the Westmarch assembly", "of postal votes" (a plural ends a lower-case phrase:
+            # not "the box of votes discovered")
+            of = rf"\s+of\s+(?:the\s+)?(?:{NAME}(?:\s+[a-z]+\b)?|[a-z][\w-]*(?:\s+[a-z][\w-]*s)?\b)"
+            m = re.search(rf"{the_noun}(?:{of})?", turn.standalone)
             # the answer is the noun's only when the question asked for it ("Which missile ...?",
             # "Who is the mayor of Kyiv?"), not "Who granted the injunction?"
             role = described(turn.standalone).lower()
@@ -299,8 +346,9 @@ class Conversation:
             named = bool(entity) and (asks_for_noun(turn.standalone, stem) or its_role)
             if m and (" of " in m.group() or named):
                 return f"{m.group()} {entity}" if named else m.group()
-            if m and entity:
-                return ""  # said before, but the answer was about something else: it stays
+            if m and entity:  # said before, but the answer was about something else: it stays,
+                # with the name it had ("the authority": "the Lintmouth Port Authority")
+                return m.group() if names(m.group()) else ""
             if named:
                 return entity if stem in entity.lower() else f"{entity} {noun}"
             if entity and re.search(
@@ -376,6 +424,10 @@ class Conversation:
             # "in Kyiv", "in the Bakhmut sector": the phrase the fragment replaces
             slot = re.compile(rf"\b{prep}\s+(?:the\s+{NAME}(?:\s+[a-z]+\b)?|{NAME}|\d+)")
             found = list(slot.finditer(base))
+            if not found and prep in LATER_PREPOSITIONS:
+                # "and after the recount?" after "... in the first count?": the occasion the
+                # question ends with
+                found = list(OCCASION.finditer(base))
             if found:
                 f = found[-1]
                 return capital(f"{base[: f.start()]}{rest}{base[f.end() :]}?")

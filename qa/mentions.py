@@ -27,10 +27,11 @@ GROUP = {"they", "them", "their", "theirs", "themselves"}
 POSSESSIVE = {"its", "his", "her", "their"}
 CONNECTIVE = re.compile(r"^\s*(?:and|but|so|also|then|ok|okay)\b[\s,]*", re.IGNORECASE)
 # "ok, different question: ...", "New topic - ...": the person says the question stands alone
-# ("another question" goes on with the same topic); a separator must follow ("New question marks
-# over ..." is a question of its own)
-NEW_TOPIC = re.compile(r"^\s*(?:(?:ok|okay|right|now|so|and)\b[\s,.—–-]*)*(?:(?:a|an)\s+)?"
-                       r"(?:(?:different|new|unrelated|separate)\s+(?:question|topic|subject)|"
+# ("another question" goes on with the same topic; "another thing" and "on another note" leave
+# it); a separator must follow ("New question marks over ..." is a question of its own)
+NEW_TOPIC = re.compile(r"^\s*(?:(?:ok|okay|right|now|so|and|thanks|thank\s+you)\b[\s,.—–-]*)*"
+                       r"(?:(?:a|an)\s+)?(?:(?:different|new|unrelated|separate)\s+"
+                       r"(?:question|topic|subject)|another\s+thing|on\s+another\s+note|"
                        r"chang(?:e|ing)\s+(?:of\s+|the\s+)?(?:subject|topics?))"
                        r"\s*(?:[.:;,!?—–-]+\s*|$)", re.IGNORECASE)  # fmt: skip
 ABOUT = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?(?:what|how)\s+about\s+(?P<rest>.+?)[\s?.!]*$",
@@ -57,6 +58,26 @@ def opening_preposition(text: str) -> str:
 OPENER = re.compile(rf"^\w+\s+(?:{'|'.join(WH)})\b", re.IGNORECASE)
 
 
+# "Tell me about ...", "Give us ...": a capitalised first word before "me" or "us" is a verb
+TELL = re.compile(r"^\w+\s+(?:me|us)\b", re.IGNORECASE)
+# "there had been", "is there a ...": "there" that introduces something, not a place
+BE = set("is was were are be been has have had will would could can may might must should seem "
+         "seems seemed".split())  # fmt: skip
+CLAUSE_OPENERS = set("that if whether and but because although though while so".split())
+
+
+def existential(text: str, at: int) -> bool:
+    """The "there" at offset `at` introduces something ("Did she say there had been fraud?",
+    "Is there a ...?"): opening a clause before a form of "be" or a modal, or after one with a
+    word to follow; not "Were they there?", "What happened there?", "an attack there was"."""
+    after = TOKEN.findall(text[at + len("there") :])[:1]
+    before = [w.lower() for w in TOKEN.findall(text[:at])[-1:]]
+    if before and before[0] in BE:
+        return bool(after)
+    opens = not before or before[0] in SAYING | WH | CLAUSE_OPENERS
+    return opens and bool(after) and (after[0].lower() in BE or after[0] in ("'s", "’s"))
+
+
 def names(text: str) -> list[str]:
     """Runs of capitalised words that are names, not a capitalised question or pronoun word,
     nor the adverb that opens a question; a possessive names its owner."""
@@ -65,7 +86,7 @@ def names(text: str) -> list[str]:
         first = run.split()[0].lower()
         if first in WH | AUX | PERSON | THING | GROUP | DETERMINERS | PREPOSITIONS:
             run = " ".join(run.split()[1:])
-        elif at == 0 and " " not in run and OPENER.match(text):
+        elif at == 0 and " " not in run and (OPENER.match(text) or TELL.match(text)):
             continue
         run = OWNER.sub("", run)
         for part in run.split(" and "):  # "Melitopol and Berdyansk" are two
@@ -136,6 +157,20 @@ def name_like(text: str) -> bool:
     return len(tokens) >= 2 and all(t[0].isupper() for t in tokens)
 
 
+# the nouns that end or open the names of organisations in English news, not of people:
+# "Civic Alliance", "the Lintmouth Port Authority", "Bank of England"
+ORGANISATIONS = set("""party alliance union commission council committee court authority agency
+    ministry department office assembly parliament government company corporation group bank
+    association federation league club institute university college school hospital trust
+    foundation society board service police army forces front movement coalition network
+    inc ltd plc""".split())  # fmt: skip
+
+
+def organisation(name: str) -> bool:
+    """A name with an organisation's noun in it ("Heartland Party"): not a person's name."""
+    return any(w.lower() in ORGANISATIONS for w in TOKEN.findall(name))
+
+
 def subject(question: str) -> str:
     """The name right after the auxiliary ('did Putin present') or before a verb of saying."""
     m = AFTER_AUX.search(question)
@@ -143,6 +178,16 @@ def subject(question: str) -> str:
         return "" if OWNER.search(m.group(1)) else m.group(1)
     m = BEFORE_SAYING.search(question)
     return m.group(1) if m and m.start() > 0 else ""
+
+
+def name_phrase(question: str, name: str) -> str:
+    """The phrase a name heads the question's end with, after a preposition or "is": "the
+    Westmarch regional budget" of "How big is the Westmarch regional budget?"; the name alone
+    when it ends in a participle ("When was the Ashgrove bridge finished?") or does not end."""
+    before = "|".join(sorted(PREPOSITIONS | {"is", "was", "are", "were"}))
+    m = re.search(rf"\b(?:{before})\s+(the\s+{re.escape(name)}(?:\s+[a-z][\w-]*){{1,3}})"
+                  r"\s*[?.!]*$", question)  # fmt: skip
+    return m.group(1) if m and not m.group(1).endswith(("ed", "en")) else name
 
 
 def possessive(name: str) -> str:
@@ -172,6 +217,7 @@ TIME_PREPOSITIONS = ("on", "in", "by", "at", "during", "before", "after", "until
 TIME_PHRASE = re.compile(
     rf"\b(?:(?:{'|'.join(TIME_PREPOSITIONS)})\s+(?:[\w’'-]+\s+){{0,3}}?"
     rf"(?:(?:{'|'.join(sorted(TIME_NOUNS))})(?:\s+(?:one|\d+))?"
+    rf"(?:\s+of\s+(?:the\s+)?(?:{'|'.join(sorted(TIME_NOUNS))}|\d{{4}}))?"  # "end of the month"
     rf"|\d{{1,4}}(?:st|nd|rd|th)?(?:\s+(?:of\s+)?(?:{'|'.join(MONTHS)})(?:\s+\d{{4}})?)?)"
     rf"|(?:last|this|next|that)\s+(?:day|week|month|year|night|morning|weekend))\b",
     re.IGNORECASE,

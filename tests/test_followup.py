@@ -18,6 +18,16 @@ PRIGOZHIN = "Wagner’s chief Yevgeny Prigozhin assured today that his units wil
 TOWNS = "Maliar said Ukrainian forces had been pushing toward the captured towns of Melitopol and"
 TOWNS += " Berdyansk"
 SYRSKYI = "General Oleksander Syrskyi, who is in charge of Ukraine’s land forces, also said"
+QUINT = "Mara Quint, who chairs the Northland Audit Commission at its Harbour Row offices, said"
+WEISS = "Ana Weiss, the Civic Front leader and a former teacher, said"
+FERREL = "Tomas Ferrel of the Green Union won the mayoral race with 4,210 votes."
+VANDER = "Piet Vander, treasurer of the port board, declined to comment."
+BRACK = "The returning officer for the count, Alun Brack, said"
+ILSE = "Kate Ilse, who runs the Dunmore Harbour Authority, said"
+BUDGET = "The Westmarch regional budget of 4.1 billion marks goes to a vote in May."
+SEATS = "The Farmers List won 12 seats in the first round and 15 after the runoff."
+INDEX = "The index closed at 4,210 after the rate cut was announced."
+RIFLES = "The crate of seized rifles was found on Monday, police said."
 
 # (earlier turns: (question, answer or "" for an abstention, cited lines), follow-up, expected)
 TABLE = [
@@ -258,6 +268,42 @@ TABLE = [
     # a connective with nothing to resolve: the earlier question's names
     ([("How many Kinzhal missiles were shot down over Kyiv?", "", [])],
      "And what did Russia say?", "What did Russia say (Kinzhal, Kyiv)?"),
+    # "there" that introduces something is no place; "she" is no organisation: the chair named
+    # two turns back, not the commission the last turn asked about
+    ([("Who chairs the Northland Audit Commission?", "Mara Quint", [QUINT]),
+      ("where are its offices", "Harbour Row", [QUINT])],
+     "did she say there had been fraud?", "Did Mara Quint say there had been fraud?"),
+    ([("What party does Ana Weiss lead?", "Civic Front", [WEISS])],
+     "what did she do before politics?", "What did Ana Weiss do before politics?"),
+    # a pronoun means what it meant in the last turn
+    ([("who won the mayoral race?", "Tomas Ferrel", [FERREL]),
+      ("what party is he from", "Green Union", [FERREL])],
+     "and how many votes did he get?", "How many votes did Tomas Ferrel get?"),
+    # "Who is X?" is answered by a description of X: "his" is X
+    ([("Who is Piet Vander?", "treasurer of the port board", [VANDER])],
+     "did his board resign?", "Did Piet Vander's board resign?"),
+    # "Tell me ..." opens with a verb, not a name
+    ([("Tell me about the Ashgrove depot fire", "", [])],
+     "when did it start?", "When did the Ashgrove depot fire start?"),
+    # "it" is the phrase the name heads, not the name
+    ([("How big is the Westmarch regional budget?", "4.1 billion marks", [BUDGET])],
+     "when is it being voted on", "When is the Westmarch regional budget being voted on"),
+    # a definite phrase said before, whole ("the returning officer"), with the name it had
+    ([("who is the returning officer for the count?", "Alun Brack", [BRACK])],
+     "has the returning officer resigned?", "Has the returning officer Alun Brack resigned?"),
+    ([("Who runs the Dunmore Harbour Authority?", "Kate Ilse", [ILSE])],
+     "what did the authority delay", "What did the Dunmore Harbour Authority delay"),
+    ([("When was the crate of seized rifles found?", "on Monday", [RIFLES])],
+     "what colour was the crate", "What colour was the crate of seized rifles"),
+    # a later occasion takes the place of the one the question ended with
+    ([("How many seats did the Farmers List win in the first round?", "12", [SEATS])],
+     "and after the runoff?", "How many seats did the Farmers List win after the runoff?"),
+    ([("what did the index close at after the rate cut was announced?", "4,210", [INDEX])],
+     "and by the end of the week?", "What did the index close at by the end of the week?"),
+    # "another thing:" leaves the topic; the question's own "it" is its own subject's
+    ([("who is the mayor of Lune?", "Ida Roe", ["Lune's mayor, Ida Roe, said"])],
+     "ok another thing: how many ferries does Port Lune run, and who owns it",
+     "How many ferries does Port Lune run, and who owns it"),
 ]  # fmt: skip
 
 
