@@ -22,6 +22,7 @@ from qa.mentions import (
     CONNECTIVE,
     DETERMINERS,
     GROUP,
+    IDENTIFY,
     LOCATIVE,
     NAME,
     NEW_TOPIC,
@@ -32,6 +33,7 @@ from qa.mentions import (
     SAYING,
     THING,
     TIME_CLAUSE,
+    TIME_NOUNS,
     TIME_PHRASE,
     TOKEN,
     WH,
@@ -59,6 +61,7 @@ from qa.mentions import (
 from qa.store import Store
 
 ARTICLES = {"the", "a", "an"}
+SUBJECTS = {"he", "she", "it", "they"}  # the pronouns a later turn's same pronoun carries on
 MAX_CITED_LINES = 6  # a citation qa makes is one line; a wider range is not one of its own
 # nouns that name a kind of place: "the city" is the place an earlier question was set in
 PLACES = {"city", "town", "village", "region", "province", "district", "country", "capital"}
@@ -83,11 +86,27 @@ EARLIER = re.compile(r"(?<!\bthe)\s+(?:first|initially|originally|earlier|at fir
 SPEAKER = re.compile(rf"\b(?:{AUXILIARY})\s+(?P<who>(?:the\s+)?[\w’'-]+(?:\s+[\w’'-]+)"
                      rf"{{0,3}}?)\s+(?:{'|'.join(sorted(SAYING))})\b|\baccording\s+to\s+"
                      rf"(?P<source>[^,?;]+)", re.IGNORECASE)  # fmt: skip
+# a lower-case word that may be a noun of a phrase: not a verb of saying, an auxiliary, a
+# preposition, or a participle ("discovered", "found")
+PARTICIPLES = set("found built held made paid sent spent kept left brought bought caught taught "
+                  "sold lost won shot hit cut put set run begun done gone sunk struck fought "
+                  "met led fled hurt".split())  # fmt: skip
+MODIFIER = rf"(?!(?:{'|'.join(sorted(SAYING | AUX | PREPOSITIONS))})\b)[a-z][\w-]*\b"
+NOUN = rf"(?!(?:{'|'.join(sorted(PARTICIPLES))})\b){MODIFIER}(?<!ed)(?<!en)"
 # "after the recount" asks about another occasion than the one a question ends with ("in the
 # first count", "on election night"): lower-case words only, a named place stays
 LATER_PREPOSITIONS = ("after", "before", "during", "since", "until", "by")
 OCCASION = re.compile(r"\b(?:in|on|at|after|before|during|since|until|by)\s+(?:the\s+)?"
                       r"(?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*$")  # fmt: skip
+
+
+def occasion(phrase: str) -> bool:
+    """'in the first count', 'on election night': a phrase that says when (a time word, or a
+    place in a series), not where or how ('in tents', 'in the north')."""
+    said = {w.lower() for w in TOKEN.findall(phrase)}
+    return bool(said & (TIME_NOUNS | ORDINALS | {"initial", "original", "provisional", "final"}))
+
+
 WH_PHRASE = re.compile(rf"\b(?:which|what)\s+(?!(?:{AUXILIARY})\b)[a-z][\w-]*")
 OTHER = re.compile(r"\bthe other(?: one| ones|(?= \w+))?\b( \w+)?", re.IGNORECASE)
 
@@ -141,10 +160,12 @@ class Turn:
         # "Who is the mayor of Odesa?" unanswered: "he" is still the mayor of Odesa
         role = described(self.standalone) if not entity else ""
         if pronoun in PERSON:
-            person = kind == "person" or (kind not in ("place", "thing") and name_like(entity))
-            person = person and not organisation(entity)  # "What party ...?" "Civic Alliance"
+            # a who-question's answer is a person; another's only if it looks like a person's
+            # name ("What party ...?" "Civic Alliance" is not)
+            looks = name_like(entity) and not organisation(entity)
+            person = kind == "person" or (kind not in ("place", "thing") and looks)
             # "Who is Tom Reed?" answered "chairman of the party": "he" is Tom Reed
-            if person and entity[:1].islower() and name_like(subj):
+            if person and entity[:1].islower() and IDENTIFY.match(self.standalone):
                 person = False
             # "Who leads the union?" unanswered: "she" is the person who leads it
             role = role or (relative(self.standalone) if not entity else "")
@@ -207,7 +228,10 @@ class Conversation:
         last = self.turns[-1]
         fresh = NEW_TOPIC.match(question)
         if fresh and question[fresh.end() :].strip():
-            return capital(question[fresh.end() :])
+            rest = question[fresh.end() :]
+            if not fresh.group("weak") or not leans(rest):
+                return capital(rest)
+            question = rest  # "another thing: did he mention the recount?" leans on "he"
         asked = question
         question = expand(question)
         about = ABOUT.match(question)
@@ -235,6 +259,7 @@ class Conversation:
         text = self.other(text)
         text = self.definites(text)
         out, pos, used, dangling, said = [], 0, set(), False, set()
+        introduces = False  # an existential "there": "was there a recount?" leans on the topic
         for m in TOKEN.finditer(text):
             word = m.group()
             lower = word.lower()
@@ -250,7 +275,8 @@ class Conversation:
             if lower not in PERSON | THING | GROUP | {"there"}:
                 continue
             if lower == "there" and existential(text, m.start()):
-                continue  # "Did she say there had been fraud?": no place
+                introduces = True  # "Did she say there had been fraud?": no place
+                continue
             if names(text[: m.start()]) and (
                 lower in POSSESSIVE or (before and before[0].lower() in SAYING | {"that"})
             ):
@@ -273,7 +299,8 @@ class Conversation:
                 continue
             used.add(target)
             said.add(REFERENT[lower])
-            self.referents[REFERENT[lower]] = target
+            if lower in SUBJECTS or own:  # "did Alan Moss congratulate him?": not "him"
+                self.referents[REFERENT[lower]] = target
             if own:
                 target = possessive(target)
             elif lower == "there":
@@ -281,15 +308,26 @@ class Conversation:
                 target = target if prev and prev[0].lower() in PREPOSITIONS else f"in {target}"
             out.append(text[pos : m.start()] + target)
             pos = m.end()
-        return "".join(out) + text[pos:], dangling
+        text = "".join(out) + text[pos:]
+        if introduces and not out:  # "did officials say there were deaths?": where it was
+            place = self.antecedent("there", used)
+            if not place:
+                return text, True
+            place = place if opening_preposition(place) else f"in {place}"
+            return f"{text.rstrip('?.! ')} {place}?", dangling
+        return text, dangling
 
     def antecedent(self, pronoun: str, taken: set[str]) -> str:
         """What a pronoun points to, from the last turn back, other than the names taken: what
         the same pronoun meant in the last turn ("what party is he from?" then "how many votes
         did he get?"), else the likeliest thing a turn mentions."""
-        kept = self.turns[-1].referents.get(REFERENT[pronoun], "")
-        if kept and kept not in taken:
-            return kept
+        last = self.turns[-1]
+        kept = last.referents.get(REFERENT[pronoun], "")
+        offered = last.candidates(pronoun)[:1]
+        named = subject(last.standalone)  # "did Alan Moss congratulate him?": he is Alan Moss
+        if kept and kept not in taken and (not named or named in kept):
+            if not offered or offered[0] != last.entity():
+                return kept
         for turn in reversed(self.turns):
             for found in turn.candidates(pronoun):
                 if found not in taken:
@@ -335,9 +373,11 @@ class Conversation:
         for turn in reversed(self.turns):
             entity = turn.entity()
             the_noun = rf"(?i:\bthe\s+(?:[\w-]+\s+){{0,2}}?{re.escape(stem)}\w{{0,2}}\b)"
-            # "of the Westmarch assembly", "of postal votes" (a plural ends a lower-case phrase:
-            # not "the box of votes discovered")
-            of = rf"\s+of\s+(?:the\s+)?(?:{NAME}(?:\s+[a-z]+\b)?|[a-z][\w-]*(?:\s+[a-z][\w-]*s)?\b)"
+            # "of the Westmarch assembly", "of the football club", "of seized rifles"; not "of
+            # Eastfield say", "of postal votes discovered" (a NOUN ends it: no verb of saying,
+            # auxiliary, preposition or participle)
+            lower = rf"(?:the\s+)?(?:{MODIFIER}\s+){{0,2}}{NOUN}"
+            of = rf"\s+of\s+(?:the\s+{NAME}(?:\s+{NOUN})?|{NAME}|{lower})"
             m = re.search(rf"{the_noun}(?:{of})?", turn.standalone)
             # the answer is the noun's only when the question asked for it ("Which missile ...?",
             # "Who is the mayor of Kyiv?"), not "Who granted the injunction?"
@@ -427,7 +467,7 @@ class Conversation:
             if not found and prep in LATER_PREPOSITIONS:
                 # "and after the recount?" after "... in the first count?": the occasion the
                 # question ends with
-                found = list(OCCASION.finditer(base))
+                found = [f for f in OCCASION.finditer(base) if occasion(f.group())]
             if found:
                 f = found[-1]
                 return capital(f"{base[: f.start()]}{rest}{base[f.end() :]}?")
@@ -439,6 +479,14 @@ class Conversation:
         if LATER.search(rest):  # "and the latest figure?" after "... did they first say ...?"
             base = EARLIER.sub("", base)
         return capital(f"{base}, {rest}?")
+
+
+def leans(text: str) -> bool:
+    """A pronoun with no name before it in the question ("did he mention the recount?"), not
+    "how many ferries does Port Lune run, and who owns it?"."""
+    pronouns = PERSON | THING | GROUP
+    return any(t.group().lower() in pronouns and not names(text[: t.start()])
+               for t in TOKEN.finditer(text))  # fmt: skip
 
 
 def demonstrative(text: str, m: re.Match) -> bool:

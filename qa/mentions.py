@@ -10,7 +10,7 @@ import re
 
 from qa.cite import content_words
 from qa.read import capitalised_runs
-from qa.text import words
+from qa.text import STOPWORDS, words
 
 WH = {"what", "who", "whom", "whose", "which", "where", "when", "why", "how"}
 AUX = set("do does did is was are were has have had will would can could should may might must"
@@ -27,17 +27,18 @@ GROUP = {"they", "them", "their", "theirs", "themselves"}
 POSSESSIVE = {"its", "his", "her", "their"}
 CONNECTIVE = re.compile(r"^\s*(?:and|but|so|also|then|ok|okay)\b[\s,]*", re.IGNORECASE)
 # "ok, different question: ...", "New topic - ...": the person says the question stands alone
-# ("another question" goes on with the same topic; "another thing" and "on another note" leave
-# it); a separator must follow ("New question marks over ..." is a question of its own)
+# ("another question" goes on with the same topic; after "another thing" or "on another note" a
+# pronoun may still lean on it: `weak`); a separator must follow ("New question marks over ..."
+# is a question of its own)
 NEW_TOPIC = re.compile(r"^\s*(?:(?:ok|okay|right|now|so|and|thanks|thank\s+you)\b[\s,.—–-]*)*"
                        r"(?:(?:a|an)\s+)?(?:(?:different|new|unrelated|separate)\s+"
-                       r"(?:question|topic|subject)|another\s+thing|on\s+another\s+note|"
+                       r"(?:question|topic|subject)|(?P<weak>another\s+thing|on\s+another\s+note)|"
                        r"chang(?:e|ing)\s+(?:of\s+|the\s+)?(?:subject|topics?))"
                        r"\s*(?:[.:;,!?—–-]+\s*|$)", re.IGNORECASE)  # fmt: skip
 ABOUT = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?(?:what|how)\s+about\s+(?P<rest>.+?)[\s?.!]*$",
                    re.IGNORECASE)  # fmt: skip
 NAME = r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*"
-AFTER_AUX = re.compile(rf"\b(?:{AUXILIARY})\s+((?:the\s+)?{NAME})")
+AFTER_AUX = re.compile(rf"\b(?i:{AUXILIARY})\s+((?:the\s+)?{NAME})")  # "Did Alan Moss ..."
 BEFORE_SAYING = re.compile(rf"({NAME})\s+(?:{'|'.join(SAYING)})\b")
 PREPOSITION = rf"\b(?:{'|'.join(PREPOSITIONS)})\s+(?:the\s+)?"
 LOCATIVE = re.compile(rf"\b(?:in|at|near|from|to|into|over|across|around)\s+((?:the\s+)?{NAME})")
@@ -64,6 +65,10 @@ TELL = re.compile(r"^\w+\s+(?:me|us)\b", re.IGNORECASE)
 BE = set("is was were are be been has have had will would could can may might must should seem "
          "seems seemed".split())  # fmt: skip
 CLAUSE_OPENERS = set("that if whether and but because although though while so".split())
+# words that follow a place's "there" ("are there now?", "been there before?")
+ADVERBS = set("now then still already again too also ever yet before after since until when "
+              "while once today yesterday tomorrow later earlier recently last next"
+              .split())  # fmt: skip
 
 
 def existential(text: str, at: int) -> bool:
@@ -72,8 +77,8 @@ def existential(text: str, at: int) -> bool:
     word to follow; not "Were they there?", "What happened there?", "an attack there was"."""
     after = TOKEN.findall(text[at + len("there") :])[:1]
     before = [w.lower() for w in TOKEN.findall(text[:at])[-1:]]
-    if before and before[0] in BE:
-        return bool(after)
+    if before and before[0] in BE:  # "are there any ...?", not "are there now?"
+        return bool(after) and after[0].lower() not in PREPOSITIONS | ADVERBS | TIME_NOUNS
     opens = not before or before[0] in SAYING | WH | CLAUSE_OPENERS
     return opens and bool(after) and (after[0].lower() in BE or after[0] in ("'s", "’s"))
 
@@ -122,6 +127,10 @@ ASKED_PLURAL = re.compile(rf"^\s*(?:what|which)\s+(?:(?:kind|kinds|type|types|so
                           rf"(?=\s+(?:{AUXILIARY})\b)", re.IGNORECASE)  # fmt: skip
 
 
+# "Who is Tom Reed?": the question names the person it asks about
+IDENTIFY = re.compile(rf"^\s*who\s+(?:is|was)\s+{NAME}\s*[?.!]*$", re.IGNORECASE)
+
+
 def described(question: str) -> str:
     """'the governor of Russia's Belgorod region' of 'Who is the governor of ...?', or ''."""
     m = DESCRIBED.match(question)
@@ -167,8 +176,10 @@ ORGANISATIONS = set("""party alliance union commission council committee court a
 
 
 def organisation(name: str) -> bool:
-    """A name with an organisation's noun in it ("Heartland Party"): not a person's name."""
-    return any(w.lower() in ORGANISATIONS for w in TOKEN.findall(name))
+    """A name whose head is an organisation's noun ("Heartland Party", "Bank of England"): not
+    a person's name ("Council leader Ann Fry" is one)."""
+    head = TOKEN.findall(re.split(r"\s+of\s+", name)[0])[-1:]
+    return bool(head) and head[0].lower() in ORGANISATIONS
 
 
 def subject(question: str) -> str:
@@ -185,9 +196,14 @@ def name_phrase(question: str, name: str) -> str:
     Westmarch regional budget" of "How big is the Westmarch regional budget?"; the name alone
     when it ends in a participle ("When was the Ashgrove bridge finished?") or does not end."""
     before = "|".join(sorted(PREPOSITIONS | {"is", "was", "are", "were"}))
-    m = re.search(rf"\b(?:{before})\s+(the\s+{re.escape(name)}(?:\s+[a-z][\w-]*){{1,3}})"
+    m = re.search(rf"\b(?:{before})\s+(the\s+{re.escape(name)}((?:\s+[a-z][\w-]*){{1,3}}))"
                   r"\s*[?.!]*$", question)  # fmt: skip
-    return m.group(1) if m and not m.group(1).endswith(("ed", "en")) else name
+    if not m or m.group(1).endswith(("ed", "en")):
+        return name
+    # nouns only: not "the Carrow plant last week", "the Civic Alliance so quickly"
+    tail = m.group(2).split()
+    odd = STOPWORDS | ADVERBS | TIME_NOUNS | {"so", "ago"}
+    return name if any(w in odd or w.endswith("ly") for w in tail) else m.group(1)
 
 
 def possessive(name: str) -> str:

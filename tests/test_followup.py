@@ -27,6 +27,7 @@ ILSE = "Kate Ilse, who runs the Dunmore Harbour Authority, said"
 BUDGET = "The Westmarch regional budget of 4.1 billion marks goes to a vote in May."
 SEATS = "The Farmers List won 12 seats in the first round and 15 after the runoff."
 INDEX = "The index closed at 4,210 after the rate cut was announced."
+REED = "Tom Reed won the Eastfield by-election."
 RIFLES = "The crate of seized rifles was found on Monday, police said."
 
 # (earlier turns: (question, answer or "" for an abstention, cited lines), follow-up, expected)
@@ -295,7 +296,38 @@ TABLE = [
      "what did the authority delay", "What did the Dunmore Harbour Authority delay"),
     ([("When was the crate of seized rifles found?", "on Monday", [RIFLES])],
      "what colour was the crate", "What colour was the crate of seized rifles"),
-    # a later occasion takes the place of the one the question ended with
+    # ... but a who-question's lower-case answer is still the person; a pronoun's earlier
+    # meaning gives way to a new answer, and an object's ("him") is not carried on
+    ([("Who did Carrow City sign?", "a young striker", ["Carrow City signed a young striker."])],
+     "how much did he cost?", "How much did a young striker cost?"),
+    ([("Which coach did Carrow City sack?", "Tom Reed", ["Carrow City sacked coach Tom Reed."]),
+      ("who replaced him?", "Alan Moss", ["Alan Moss replaced Tom Reed as coach."])],
+     "when did he start?", "When did Alan Moss start?"),
+    ([("Who won the Eastfield by-election?", "Tom Reed", [REED]),
+      ("did Alan Moss congratulate him?", "", [])],
+     "what did he say?", "What did Alan Moss say?"),
+    ([("Who announced the cuts?", "Council leader Ann Fry", ["Council leader Ann Fry said"])],
+     "what did she say about jobs?", "What did Council leader Ann Fry say about jobs?"),
+    # "there" after "be" and before an adverb is the place; one that introduces something
+    # keeps the place the last turn gave ("there were deaths in Port Carrow")
+    ([("Where was the summit held?", "Vellmar", ["The summit was held in Vellmar."])],
+     "how many journalists are there now?", "How many journalists are in Vellmar now?"),
+    ([("Where did the storm make landfall?", "Port Carrow", ["The storm hit Port Carrow."])],
+     "did officials say there were deaths?", "Did officials say there were deaths in Port Carrow?"),
+    ([("Who won the Eastfield by-election?", "Tom Reed", [REED])],
+     "was there a recount?", "Was there a recount (Eastfield)?"),
+    # a phrase said before runs to its noun, not into a verb or short of its head
+    ([("Who is the head of the football club?", "", [])],
+     "did the head resign?", "Did the head of the football club resign?"),
+    ([("What did the returning officer of Eastfield say?", "", [])],
+     "did the returning officer order a recount?",
+     "Did the returning officer of Eastfield order a recount?"),
+    # "another thing:" with a pronoun that leans on the last turn
+    ([("Who won the Eastfield by-election?", "Tom Reed", [REED])],
+     "another thing: did he mention the recount?", "Did Tom Reed mention the recount?"),
+    # a later occasion takes the place of the one the question ended with (not of a place)
+    ([("How many people were living in tents?", "300", ["300 people were living in tents."])],
+     "and after the storm?", "How many people were living in tents after the storm?"),
     ([("How many seats did the Farmers List win in the first round?", "12", [SEATS])],
      "and after the runoff?", "How many seats did the Farmers List win after the runoff?"),
     ([("what did the index close at after the rate cut was announced?", "4,210", [INDEX])],
