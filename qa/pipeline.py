@@ -31,7 +31,7 @@ from qa.settings import Settings
 from qa.store import Store, load_store
 from qa.stores import make_store, open_store_for
 from qa.swap import Loaded, Swappable
-from qa.text import content_words
+from qa.text import content_words, qualified
 
 log = logging.getLogger(__name__)
 
@@ -310,8 +310,10 @@ class Pipeline(Swappable):
             return
         if chosen is not None:  # the rules' span: its own line and offset
             line = chosen.line
+            text = qualified(text, line.text, chosen.start)  # "more than 40", as the line says
             citations = [line_citation(self.store, line.file, line.number, at=chosen.start)]
         elif found:  # the reply stands word for word in a line the model was shown
+            text = qualified(text, next(t for f, n, t in shown_lines if (f, n) == found))
             citations = [line_citation(self.store, *found, answer=text)]
         else:
             citations = cite(text, question, shown_lines, self.store)

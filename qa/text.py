@@ -43,6 +43,7 @@ def spelling(word: str, last: bool) -> str:
     return re.sub(r"(?<=\w\w)is(e|ed|es|ing|ation)$", r"iz\1", word)  # organise, realisation
 
 
+NOBODY = {"no", "any", "every", "some", "each"}  # "no one", "any one": not the number 1
 PERCENT = re.compile(r"\s*%|(?<![^\W\d_])percent\b", re.IGNORECASE)
 TOKEN_OR_PERCENT = re.compile(rf"{WORD.pattern}|%", re.UNICODE)
 
@@ -51,7 +52,8 @@ def _same(said: str, written: str, last: bool) -> bool:
     """A reply's token and a line's token say the same: equal as words() reads them ("3" and
     "three", "SIX" and "six", "78%" and "78 per cent"), or both lower case and spelt alike."""
     a, b = token_form(said.lower()), token_form(written.lower())
-    if a == b and not (b == "1" and written.lower() == "one"):  # "no one" is nobody, not 1
+    # "no one" is nobody, not 1; "one" counts as 1 only when a word of the reply follows it
+    if a == b and not (b == "1" and written.lower() == "one" and last):  # ("one kilometre")
         return True
     return said.islower() and written.islower() and spelling(a, last) == spelling(b, last)
 
@@ -80,8 +82,49 @@ def span_saying(answer: str, text: str) -> str:
             continue
         pairs = enumerate(zip(wanted, run, strict=True))
         if all(_same(w, t, k == n - 1) for k, (w, (_, _, t)) in pairs):
-            return text[start:end]
+            nobody = run[0][2].lower() == "one" and i and spans[i - 1][2].lower() in NOBODY
+            if not nobody:  # "No one was hurt" says nothing of "1 was hurt"
+                return text[start:end]
     return ""
+
+
+# words that bound or round the figure after them: "more than one kilometre", "some 70,000",
+# "no fewer than 12"; not a bare "over" or "under" ("took over 3 stores", "a row over 500 cuts")
+QUALIFIER = re.compile(
+    r"(?<![\w-])(?:(?:(?:no|not)\s+)?(?:(?:more|fewer|less|greater|higher|lower) than|"
+    r"(?:as (?:many|much|few|little) as)|nearly|almost)|at (?:least|most)|up to|close to|"
+    r"upwards of|in excess of|(?:just|well) (?:over|under)|about|around|roughly|"
+    r"approximately|some|an estimated)\s+$",
+    re.IGNORECASE,
+)
+COMPARING = re.compile(r"\d[\d.,]*\s*(?:%|per ?cent|[a-z]{1,3})?\W{0,3}$", re.IGNORECASE)
+FIGURE = re.compile(rf"[$€£]?\s?(?:\d|(?:{'|'.join(NUMBERS)}|a dozen|dozens|hundreds)\b)", re.I)
+YEAR = re.compile(r"(?:1[89]|20)\d\d")
+
+
+def qualified(answer: str, text: str, at: int | None = None) -> str:
+    """A figure as the line qualifies it: "more than one kilometre" for the reply "one
+    kilometre" when the line says so just before it (at offset `at`, else where the line first
+    holds the reply word for word, not inside a longer number). Any other reply, a year, a
+    figure compared with another ("35%, lower than 40%"), or one the line does not hold:
+    unchanged."""
+    if (
+        not FIGURE.match(answer)
+        or YEAR.fullmatch(answer)
+        or QUALIFIER.search(answer.split()[0] + " ")
+    ):
+        return answer
+    if at is None:
+        found = re.search(rf"(?<![\w.,]){re.escape(answer)}(?![\w]|[.,]\d)", text, re.IGNORECASE)
+        if not found:
+            return answer
+        at = found.start()
+    bound = QUALIFIER.search(text[:at])
+    if not bound:
+        return answer
+    if "than" in bound.group().lower() and COMPARING.search(text[: bound.start()]):
+        return answer  # "35%, lower than 40%": the comparison is the first figure's
+    return text[bound.start() : at] + answer
 
 
 def content_words(text: str) -> set[str]:

@@ -1,5 +1,5 @@
 from qa.cite import answer_line, focus, line_saying
-from qa.text import sentences, span_saying, words
+from qa.text import qualified, sentences, span_saying, words
 
 PARAGRAPH = (
     "The council met on Monday. Mayor Ana Ruiz said the wall would cost 4 million euros. "
@@ -49,6 +49,9 @@ def test_a_reply_is_found_in_the_words_the_line_spells_it_with():
     assert span_saying("3 soldiers", "“three” soldiers") == ""
     assert span_saying("Kyiv Kharkiv", "Kyiv. Kharkiv was hit") == ""
     assert span_saying("1", "No one was hurt.") == ""
+    # "one" followed by the reply's next word is the number: "one kilometre"
+    assert span_saying("1 kilometre", "they advanced more than one kilometre") == "one kilometre"
+    assert span_saying("1 was hurt", "No one was hurt in the blast.") == ""
     # names are spelt as written, and only the last word of a phrase takes a plural
     assert span_saying("Lucas", "Luca Rossi said") == "" and span_saying("acres", "Acer") == ""
     assert span_saying("new rule", "the news rules") == ""
@@ -69,3 +72,27 @@ def test_words_lower_case_drop_the_possessive_and_spell_numbers_in_digits():
         "4,000",
         "euros",
     ]
+
+
+def test_a_figure_keeps_the_words_that_bound_it_in_its_line():
+    line = "they advanced more than one kilometre, and some 70,000 people fled"
+    assert qualified("one kilometre", line) == "more than one kilometre"
+    assert qualified("70,000", line) == "some 70,000"
+    assert qualified("$4.5 million", "a ransom of nearly $4.5 million") == "nearly $4.5 million"
+    assert qualified("12", "up to 12 ships; 12 more", at=16) == "12"  # the second 12: no bound
+    assert qualified("12", "Up to 12 ships") == "Up to 12"  # as the line writes it
+    # not a figure, already bounded, not in the line, or inside a word: unchanged
+    assert qualified("Kyiv", "talks about Kyiv") == "Kyiv"
+    assert qualified("about 12", "about 12 ships") == "about 12"
+    assert qualified("12", "13 ships") == "12"
+    assert qualified("12", "the over-12 team") == "12"
+    assert qualified("12", "the turnover 12 times") == "12"
+    # a negation stays with its bound; "over" as a particle or preposition bounds nothing
+    assert qualified("40", "No more than 40 people were let in.") == "No more than 40"
+    assert qualified("3 stores", "Vexa took over 3 stores.") == "3 stores"
+    assert qualified("500", "a row over 500 job cuts") == "500"
+    assert qualified("1,000", "just over 1,000 people") == "just over 1,000"
+    # a figure compared with another, a year, or a match inside a longer number: unchanged
+    assert qualified("40%", "Turnout was 35%, lower than 40% in 2019.") == "40%"
+    assert qualified("2019", "higher than 2019 levels") == "2019"
+    assert qualified("40", "Some 40,000 marched; 40 were held.") == "40"

@@ -67,6 +67,16 @@ def test_a_reply_is_answered_in_the_words_of_its_line(fake_pipeline):
     assert re.search(rf"\b{answer.answer}\b", answer.citations[0].quote)  # its own line
 
 
+def test_a_figure_is_answered_with_the_words_its_line_bounds_it_with(fake_pipeline):
+    fake_pipeline.reader_mode = "model"
+    fake_pipeline.generator.enqueue("1 kilometre")  # the line: "more than one kilometre"
+    answer = fake_pipeline.ask(
+        "How far did Serhiy Cherevatyi say the troops advanced over the past day?"
+    )
+    assert not answer.abstained and answer.answer == "more than one kilometre"
+    assert answer.answer in answer.citations[0].quote
+
+
 def test_unsupported_reply_abstains(fake_pipeline):
     fake_pipeline.generator.enqueue("Khormov Zzyzx")
     answer = fake_pipeline.ask("Who is the mayor of Kyiv?")
