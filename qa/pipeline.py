@@ -24,17 +24,7 @@ from qa.generate import (
 from qa.integrity import validate
 from qa.policy import Policy
 from qa.prompt import load_prompts
-from qa.read import (
-    ChoiceReader,
-    Line,
-    LineRanker,
-    ModelReader,
-    Reader,
-    Reading,
-    SpanReader,
-    Token,
-    undated,
-)
+from qa.read import ChoiceReader, Line, LineRanker, ModelReader, Reader, Reading, SpanReader, Token
 from qa.reply import ALTERNATIVES, NOT_STATED, clean, excerpt, novelty
 from qa.retrieve import Passage, Retriever
 from qa.settings import Settings
@@ -270,7 +260,7 @@ class Pipeline(Swappable):
         """The chat the model sees: the fixed system prompt (llama.cpp caches it), then the
         best `shown` lines (self.shown when None)."""
         shown = shown or self.shown
-        context = "\n".join(excerpt(undated(ln.text), question) for ln in lines[:shown])
+        context = "\n".join(excerpt(ln.text, question) for ln in lines[:shown])
         user = self.prompts["answer"].render(passages=context, question=question)
         return [
             {"role": "system", "content": self.prompts[self.system_prompt].render()},

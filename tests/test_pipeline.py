@@ -191,17 +191,6 @@ def shown_lines(messages: list[dict]) -> list[str]:
     return user.split("Lines:\n", 1)[1].split("\n\nQuestion:", 1)[0].splitlines()
 
 
-def test_the_model_reads_a_line_without_its_dateline(fake_pipeline):
-    fake_pipeline.reader_mode = "model"
-    fake_pipeline.generator.enqueue("more than a kilometre")
-    answer = fake_pipeline.ask("How far did Ukraine say its troops had advanced near Bakhmut?")
-    shown = shown_lines(fake_pipeline.generator.history[0])
-    lede = [ln for ln in shown if "its troops had advanced by more than a kilometre" in ln]
-    assert lede and not any("(Reuters)" in ln or "KYIV, July 7" in ln for ln in lede)
-    # the citation quotes the corpus line as it is, dateline and all
-    assert answer.citations[0].quote.startswith("KYIV, July 7 (Reuters) - ")
-
-
 def test_a_follow_up_is_read_from_more_lines_than_a_standalone_question(fake_pipeline):
     fake_pipeline.reader_mode = "model"
     settings = fake_pipeline.settings

@@ -10,7 +10,6 @@ from qa.read.rules import (
     capitalised_runs,
     spans,
     type_phrase,
-    undated,
     variant,
 )
 from qa.text import DEMONYM
@@ -18,5 +17,5 @@ from qa.text import DEMONYM
 __all__ = [
     "DEMONYM", "ChoiceReader", "Line", "LineRanker", "ModelReader", "Reader", "Reading", "Span",
     "SpanReader", "Token", "answer_type", "best_spans", "boilerplate", "capitalised_runs",
-    "spans", "type_phrase", "undated", "variant",
+    "spans", "type_phrase", "variant",
 ]  # fmt: skip

@@ -96,16 +96,6 @@ COMPASS = r"(?:(?:north|south)-?(?:east|west)?|east|west)"
 DIRECTION = re.compile(rf"\b{COMPASS}\b(?= of\b)|(?<=\bin the ){COMPASS}\b(?!\w)", re.I)
 # "KYIV, July 7 (Reuters) -": where the story was filed, not news
 DATELINE = re.compile(r"^[^.()]{0,60}\([A-Za-z .]{2,30}\)\s*[-–—]")
-
-
-def undated(text: str) -> str:
-    """A line without its dateline ("CARROWBY, April 11 (Carrowby Courier) - "): where and by
-    whom a story was filed is not what it says, and a reader that sees the outlet's name may
-    give it as the answer to "who"."""
-    m = DATELINE.match(text)
-    return text[m.end() :].lstrip() if m else text
-
-
 WHERE_IN = re.compile(r"\bwhich (?:part|district|sector|neighbou?rhood|quarter)\b", re.I)
 FIT_WEIGHT = 1.0  # on dev 0.5 changed nothing, 1.0 fixed two which-questions (see the README)
 
