@@ -58,6 +58,7 @@ from qa.mentions import (
     time_phrase,
     with_topic,
 )
+from qa.read.rules import PERSON_NOUNS
 from qa.store import Store
 
 ARTICLES = {"the", "a", "an"}
@@ -98,6 +99,46 @@ NOUN = rf"(?!(?:{'|'.join(sorted(PARTICIPLES))})\b){MODIFIER}(?<!ed)(?<!en)"
 LATER_PREPOSITIONS = ("after", "before", "during", "since", "until", "by")
 OCCASION = re.compile(r"\b(?:in|on|at|after|before|during|since|until|by)\s+(?:the\s+)?"
                       r"(?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*$")  # fmt: skip
+
+
+BE_FORMS = {"is", "was", "are", "were"}
+VERBAL = ("ed", "ing")  # "was the count held", "is the meeting being held"
+# "When was the recount held?", "Where did the strike start?": a definite common noun right
+# after the question's auxiliary is what the question is about
+THE_SUBJECT = re.compile(
+    rf"^\s*(?:{'|'.join(sorted(WH))})\b[^?,;]*?\b(?P<aux>{AUXILIARY})\s+"
+    r"the\s+(?P<np>(?-i:[a-z][\w-]*(?:\s+[a-z][\w-]*){0,3}))",
+    re.IGNORECASE,
+)
+ROLE = re.compile(rf"^(?:{PERSON_NOUNS})$|(?:man|woman|person)$", re.IGNORECASE)
+
+
+def common_subject(question: str, cited: list[str] = ()) -> str:
+    """'the recount' of 'When was the recount held?', 'the strike' of 'When did the strike
+    start?': the definite common noun a question is about, not a person ('the president'), or
+    ''. A preposition ends the phrase; after "is/was" it runs to a participle ("the first
+    count" of "... the first count held?"); after "did" or a modal the verb follows the phrase,
+    which is the one a cited line says ("the rail strike"), else one word before the verb, else
+    unknown."""
+    m = THE_SUBJECT.match(question)
+    if not m:
+        return ""
+    said = m.group("np").split()
+    if said[0] in AUX | PREPOSITIONS | WH | SAYING | ORDINALS | {"same", "other", "one"}:
+        return ""
+    stops = [i for i, w in enumerate(said) if w in AUX | PREPOSITIONS | SAYING]
+    if stops:  # "the dock strike at Marrowgate start": the phrase ends at its preposition
+        taken = said[: stops[0]]
+    elif m.group("aux").lower() in BE_FORMS:
+        ends = [i for i, w in enumerate(said) if i and (w in PARTICIPLES or w.endswith(VERBAL))]
+        taken = said[: ends[0]] if ends else said  # "How big is the regional budget?"
+    else:
+        lines = " ".join(cited).lower()
+        longer = (said[:k] for k in range(len(said) - 1, 0, -1))
+        taken = next((w for w in longer if f"the {' '.join(w)} " in lines), said[:1])
+        if len(said) > 2 and taken == said[:1] and f"the {said[0]} " not in lines:
+            return ""  # "the rail strike start": where the verb begins is not known
+    return "" if ROLE.search(taken[-1]) else "the " + " ".join(taken)
 
 
 def occasion(phrase: str) -> bool:
@@ -180,6 +221,8 @@ class Turn:
             # "How big is the Westmarch regional budget?": "it" is the budget, not Westmarch
             named = [*(n for n in core if n != subj), *found]
             out = [entity if thing else "", *(name_phrase(self.standalone, n) for n in named)]
+            # "When was the recount held?" names nothing: "it" is the noun it is about
+            out.append(common_subject(self.standalone, self.cited))
         return [c for c in dict.fromkeys(out) if c]
 
 

@@ -336,6 +336,17 @@ TABLE = [
     ([("who is the mayor of Lune?", "Ida Roe", ["Lune's mayor, Ida Roe, said"])],
      "ok another thing: how many ferries does Port Lune run, and who owns it",
      "How many ferries does Port Lune run, and who owns it"),
+    # "it" when the last question names nothing: the common noun it was about, carried on;
+    # after "did" the phrase is the one its cited line says, never a person ("the president")
+    ([("When was the recount held?", "April 2", ["The recount was held on April 2."]),
+      ("where did it take place", "Dunmore Hall", ["The recount took place at Dunmore Hall."])],
+     "how long did it take", "How long did the recount take"),
+    ([("when did the rail strike start?", "May 4", ["The rail strike started on May 4."])],
+     "how long did it last?", "How long did the rail strike last?"),
+    ([("Where was the crate of seized rifles found?", "a barn", [RIFLES.replace("on Monday",
+      "in a barn")])], "who found it?", "Who found the crate?"),
+    ([("When did the chairman step down?", "May 4", ["The chairman stepped down on May 4."])],
+     "why did it happen?", "Why did it happen (chairman, step)?"),
 ]  # fmt: skip
 
 
