@@ -108,5 +108,5 @@ def test_loader_rejects_duplicates_and_empty_files(tmp_path):
 
 def test_the_gold_conversation_files_load():
     gold = Path(__file__).parent / "gold" / "conversations"
-    for name in ("seeds", "council", "transfer", "recall", "devvote"):
+    for name in ("seeds", "council", "transfer", "recall", "devvote", "flood", "devair"):
         assert len(load_conversations(gold / f"{name}.jsonl")) >= 10
