@@ -27,6 +27,7 @@ from qa.mentions import (
     NAME,
     NEW_TOPIC,
     PERSON,
+    POLITE,
     POSSESSIVE,
     PREPOSITION,
     PREPOSITIONS,
@@ -80,12 +81,19 @@ SOURCE = re.compile(
     rf"(?:own\s+|latest\s+|official\s+)?(?:{'|'.join(REPORTS)})",
     re.IGNORECASE,
 )
+HAPPENED = re.compile(r"^\s*what\s+(?:has\s+|had\s+|have\s+)?happen(?:ed|s)\b(?:\s+(?:to|at|with)"
+                      r"\s+(?P<what>[^?.!,;]+))?", re.IGNORECASE)  # fmt: skip
+# "and according to the union?": the same question, by another source
+ACCORDING = re.compile(r"according\s+to\s+(?P<who>[^,?;.!]+?)[\s?.!]*", re.IGNORECASE)
 # "and the latest figure?" asks past what "first" asked for: the first is not wanted again
 LATER = re.compile(r"\b(?:latest|last|final|new|newest|revised|updated|current|later)\b", re.I)
 EARLIER = re.compile(r"(?<!\bthe)\s+(?:first|initially|originally|earlier|at first)\b(?=\s)", re.I)
 # who the last question says said it: "did the port authority say", "according to the police"
+# (a figure is given by whoever estimates, puts or counts it as much as by whoever says it)
+GIVING = SAYING | set("estimate estimated put puts forecast predict predicted expect expected "
+                      "count counted calculate calculated".split())  # fmt: skip
 SPEAKER = re.compile(rf"\b(?:{AUXILIARY})\s+(?P<who>(?:the\s+)?[\w’'-]+(?:\s+[\w’'-]+)"
-                     rf"{{0,3}}?)\s+(?:{'|'.join(sorted(SAYING))})\b|\baccording\s+to\s+"
+                     rf"{{0,3}}?)\s+(?:{'|'.join(sorted(GIVING))})\b|\baccording\s+to\s+"
                      rf"(?P<source>[^,?;]+)", re.IGNORECASE)  # fmt: skip
 # a lower-case word that may be a noun of a phrase: not a verb of saying, an auxiliary, a
 # preposition, or a participle ("discovered", "found")
@@ -110,7 +118,7 @@ THE_SUBJECT = re.compile(
     r"the\s+(?P<np>(?-i:[a-z][\w-]*(?:\s+[a-z][\w-]*){0,3}))",
     re.IGNORECASE,
 )
-ROLE = re.compile(rf"^(?:{PERSON_NOUNS})$|(?:man|woman|person)$", re.IGNORECASE)
+ROLE = re.compile(rf"^(?:{PERSON_NOUNS})$|(?:man|woman|person|[iy]st|ian)$", re.IGNORECASE)
 
 
 def common_subject(question: str, cited: list[str] = ()) -> str:
@@ -187,6 +195,8 @@ class Turn:
         kind = asked_for(self.standalone)
         if not self.answer or not kind or len(self.answer.split()) > 6:
             return ""
+        if HAPPENED.match(self.standalone):  # "What happened to flight 214?" "an engine failure"
+            return ""  # is an event: what a later "it" means is what it happened to
         if names(f"x {self.answer}"):
             return self.answer
         # "which troops?" -> "paratroop troops"; not a number, nor a gloss for "what does X mean"
@@ -204,7 +214,9 @@ class Turn:
             # a who-question's answer is a person; another's only if it looks like a person's
             # name ("What party ...?" "Civic Alliance" is not)
             looks = name_like(entity) and not organisation(entity)
-            person = kind == "person" or (kind not in ("place", "thing") and looks)
+            # "Which analyst said ...?" "Whitlock": the answer to a role is a person
+            role_noun = bool(ROLE.search(kind)) and bool(entity) and not organisation(entity)
+            person = kind == "person" or (kind not in ("place", "thing") and (looks or role_noun))
             # "Who is Tom Reed?" answered "chairman of the party": "he" is Tom Reed
             if person and entity[:1].islower() and IDENTIFY.match(self.standalone):
                 person = False
@@ -223,6 +235,9 @@ class Turn:
             out = [entity if thing else "", *(name_phrase(self.standalone, n) for n in named)]
             # "When was the recount held?" names nothing: "it" is the noun it is about
             out.append(common_subject(self.standalone, self.cited))
+            happened = HAPPENED.match(self.standalone)
+            if happened and happened.group("what"):  # "What happened to flight CR 214?"
+                out.insert(1, happened.group("what").strip())
         return [c for c in dict.fromkeys(out) if c]
 
 
@@ -265,6 +280,7 @@ class Conversation:
     def resolve(self, question: str) -> str:
         """The question to search with: a follow-up made to stand alone, any other unchanged."""
         question = " ".join(question.split())
+        question = POLITE.sub("", question) or question
         self.not_again, self.referents = [], {}
         if not self.turns or not question:
             return question
@@ -415,7 +431,8 @@ class Conversation:
         stem = noun.lower().rstrip("s")
         for turn in reversed(self.turns):
             entity = turn.entity()
-            the_noun = rf"(?i:\bthe\s+(?:[\w-]+\s+){{0,2}}?{re.escape(stem)}\w{{0,2}}\b)"
+            inner = rf"(?!(?:{'|'.join(sorted(ARTICLES | AUX | PREPOSITIONS))})\b)[\w’'-]+\s+"
+            the_noun = rf"(?i:\bthe\s+(?:{inner}){{0,3}}?{re.escape(stem)}\w{{0,2}}\b)"
             # "of the Westmarch assembly", "of the football club", "of seized rifles"; not "of
             # Eastfield say", "of postal votes discovered" (a NOUN ends it: no verb of saying,
             # auxiliary, preposition or participle)
@@ -429,6 +446,8 @@ class Conversation:
             named = bool(entity) and (asks_for_noun(turn.standalone, stem) or its_role)
             if m and (" of " in m.group() or named):
                 return f"{m.group()} {entity}" if named else m.group()
+            if m and not entity and len(m.group().split()) > 2:
+                return m.group()  # "the ballot" -> "the engineers' strike ballot" said before
             if m and entity:  # said before, but the answer was about something else: it stays,
                 # with the name it had ("the authority": "the Lintmouth Port Authority")
                 return m.group() if names(m.group()) else ""
@@ -474,7 +493,7 @@ class Conversation:
         """'And in Kharkiv?': the last question with its matching part replaced."""
         rest = self.other(rest)
         base = last.standalone.rstrip("?.! ")
-        source = SOURCE.fullmatch(rest.strip())
+        source = SOURCE.fullmatch(rest.strip()) or ACCORDING.fullmatch(rest.strip())
         if source:  # "and the union's figure?": the same question, by another source's count
             who = source.group("who")
             said = SPEAKER.search(base)
@@ -507,10 +526,11 @@ class Conversation:
             # "in Kyiv", "in the Bakhmut sector": the phrase the fragment replaces
             slot = re.compile(rf"\b{prep}\s+(?:the\s+{NAME}(?:\s+[a-z]+\b)?|{NAME}|\d+)")
             found = list(slot.finditer(base))
-            if not found and prep in LATER_PREPOSITIONS:
+            if not found and (prep in LATER_PREPOSITIONS or occasion(rest)):
                 # "and after the recount?" after "... in the first count?": the occasion the
-                # question ends with
+                # question ends with; "in the final tally" after "... by March 9?": its time
                 found = [f for f in OCCASION.finditer(base) if occasion(f.group())]
+                found = found or list(TIME_PHRASE.finditer(base))
             if found:
                 f = found[-1]
                 return capital(f"{base[: f.start()]}{rest}{base[f.end() :]}?")

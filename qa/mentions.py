@@ -35,6 +35,11 @@ NEW_TOPIC = re.compile(r"^\s*(?:(?:ok|okay|right|now|so|and|thanks|thank\s+you)\
                        r"(?:question|topic|subject)|(?P<weak>another\s+thing|on\s+another\s+note)|"
                        r"chang(?:e|ing)\s+(?:of\s+|the\s+)?(?:subject|topics?))"
                        r"\s*(?:[.:;,!?—–-]+\s*|$)", re.IGNORECASE)  # fmt: skip
+# "thanks. what did ...", "great, and when ...": thanks or praise before the question, with a
+# stop, comma or dash after it, says nothing about what is asked
+POLITE = re.compile(r"^\s*(?:(?:thanks|thank\s+you|cheers|great|perfect|cool|got\s+it)"
+                    r"(?:\s+(?:a\s+lot|so\s+much|very\s+much))?\s*[,.!;:—–-]+\s*)+",
+                    re.IGNORECASE)  # fmt: skip
 ABOUT = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?(?:what|how)\s+about\s+(?P<rest>.+?)[\s?.!]*$",
                    re.IGNORECASE)  # fmt: skip
 NAME = r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*"
@@ -243,8 +248,10 @@ TIME_CLAUSE = re.compile(r"(?<=\s)(?:when|while|after|before|since|until|once)\s
                          re.IGNORECASE)  # fmt: skip
 # "Did the mayor say when the talks would resume?": there the clause is what is asked
 ASKING = SAYING | set("ask asked asks know knew explain explained decide decided".split())
-# "by the time systems were back": a time given by a clause
-THE_TIME = re.compile(rf"(?:{'|'.join(TIME_PREPOSITIONS)})\s+the\s+time\s+[a-z]", re.IGNORECASE)
+# "by the time systems were back", "on the day the report came out": a time given by a clause
+THE_TIME = re.compile(rf"(?:{'|'.join(TIME_PREPOSITIONS)})\s+the\s+(?:time|day|night|morning|"
+                      r"afternoon|evening|week|weekend|month|year)\s+(?:that\s+|when\s+)?"
+                      r"(?:the\s+)?[a-z]", re.IGNORECASE)  # fmt: skip
 
 
 # capitalised words that are not names of things: question and function words, and days and
@@ -293,7 +300,9 @@ def asks_for_noun(question: str, stem: str) -> bool:
 
 
 def name_near(line: str, stem: str) -> str:
-    """The name within three words of a noun in a line ('governor Vyacheslav Gladkov')."""
+    """The name within three words after a noun in a line ('governor Vyacheslav Gladkov'), or
+    just before it ('the Belgorod governor'), not the subject of a verb ('Varsk accused the
+    union')."""
     tokens = list(TOKEN.finditer(line))
     spots = [i for i, t in enumerate(tokens) if t.group().lower().rstrip("s") == stem]
     for i in spots:
@@ -301,6 +310,9 @@ def name_near(line: str, stem: str) -> str:
             lo, hi = sorted((i, j))
             if re.search(r"[^\w\s’']", line[tokens[lo].end() : tokens[hi].start()]):
                 break  # a comma or a stop between them: another clause
+            between = {t.group().lower() for t in tokens[j + 1 : i]}
+            if j < i and between - DETERMINERS:
+                break  # "Varsk accused the union": a name before the noun only next to it
             word = tokens[j].group()
             if word[0].isupper() and word.lower() not in NOT_NAMES:
                 for _, run in capitalised_runs(line):

@@ -347,6 +347,37 @@ TABLE = [
       "in a barn")])], "who found it?", "Who found the crate?"),
     ([("When did the chairman step down?", "May 4", ["The chairman stepped down on May 4."])],
      "why did it happen?", "Why did it happen (chairman, step)?"),
+    # thanks before a question says nothing; "according to X" and "X's estimate" ask the same
+    # question of another source, whoever says, estimates or counts the figure
+    ([("Who won the Eastfield by-election?", "Tom Reed", [REED])],
+     "thanks. when did he take his seat?", "When did Tom Reed take his seat?"),
+    ([("How many people did the police say marched?", "2,000", ["Police said 2,000 marched."])],
+     "and according to the organisers?", "How many people did the organisers say marched?"),
+    ([("What did the council first estimate the repairs would cost?", "2 million",
+       ["The council first estimated the repairs would cost 2 million."])],
+     "and the insurers' estimate?", "What did the insurers estimate the repairs would cost?"),
+    # a later occasion or a day given by a clause takes the place of the time asked about
+    ([("How many flights had been cancelled by March 9?", "212", ["By March 9, 212 flights had"
+       " been cancelled."])], "and in the final tally?",
+     "How many flights had been cancelled in the final tally?"),
+    ([("How much did the shares fall on Tuesday?", "14 per cent",
+       ["The shares fell 14 per cent on Tuesday."])], "what about on the day the report came out",
+     "How much did the shares fall on the day the report came out?"),
+    # what happened is an event: "it" is what it happened to
+    ([("What happened to flight CR 214?", "an engine failure",
+       ["Flight CR 214 suffered an engine failure."])],
+     "what time did it take off", "What time did flight CR 214 take off"),
+    # the one-word answer to "which analyst" is a person; a phrase said before comes back whole;
+    # the name before a verb is not the noun's ("Varsk accused the union")
+    ([("Which analyst put the cost at 5 million?", "Whitlock",
+       ["analyst Dana Whitlock put the cost at 5 million"])],
+     "which firm does she work for", "Which firm does Whitlock work for"),
+    ([("When was the engineers' strike ballot due to open?", "March 24",
+       ["The engineers' strike ballot was due to open on March 24."])],
+     "did the ballot go ahead?", "Did the engineers' strike ballot go ahead?"),
+    ([("What did Helena Varsk accuse the union of?", "exploiting the incident",
+       ["Helena Varsk accused the union of exploiting the incident."])],
+     "how did the union respond", "how did the union respond"),
 ]  # fmt: skip
 
 
