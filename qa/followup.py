@@ -16,6 +16,7 @@ from qa.answer import Answer
 from qa.cite import content_words
 from qa.mentions import (
     ABOUT,
+    ADVERBS,
     ASKING,
     AUX,
     AUXILIARY,
@@ -26,6 +27,7 @@ from qa.mentions import (
     LOCATIVE,
     NAME,
     NEW_TOPIC,
+    ORGANISATIONS,
     PERSON,
     POLITE,
     POSSESSIVE,
@@ -36,6 +38,7 @@ from qa.mentions import (
     TIME_CLAUSE,
     TIME_NOUNS,
     TIME_PHRASE,
+    TIME_PREPOSITIONS,
     TOKEN,
     WH,
     asked_for,
@@ -81,19 +84,31 @@ SOURCE = re.compile(
     rf"(?:own\s+|latest\s+|official\s+)?(?:{'|'.join(REPORTS)})",
     re.IGNORECASE,
 )
-HAPPENED = re.compile(r"^\s*what\s+(?:has\s+|had\s+|have\s+)?happen(?:ed|s)\b(?:\s+(?:to|at|with)"
-                      r"\s+(?P<what>[^?.!,;]+))?", re.IGNORECASE)  # fmt: skip
+HAPPENED = re.compile(r"^\s*what\s+(?:has\s+|had\s+|have\s+)?happen(?:ed|s)\s+to\s+"
+                      r"(?P<what>[^?.!,;]+)", re.IGNORECASE)  # fmt: skip
+# "it" that is the event or a placeholder, not a thing a noun names: "why did it happen?", "is it
+# true that ...?", "is it safe to ...", "how long will it take to rebuild?", "what caused it?"
+EVENT_IT = re.compile(r"\s+(?:happen\w*|true|safe|possible|likely|unlikely|clear|worth|seem\w*|"
+                      r"appear\w*|matter\w*|take\w*(?:\s+[\w’'-]+){0,3}\s+to\s+\w+)\b",
+                      re.IGNORECASE)  # fmt: skip
+CAUSING = re.compile(r"\b(?:cause[ds]?|prompt(?:ed|s)?|trigger(?:ed|s)?|spark(?:ed|s)?)\s+$",
+                     re.IGNORECASE)  # fmt: skip
 # "and according to the union?": the same question, by another source
 ACCORDING = re.compile(r"according\s+to\s+(?P<who>[^,?;.!]+?)[\s?.!]*", re.IGNORECASE)
 # "and the latest figure?" asks past what "first" asked for: the first is not wanted again
 LATER = re.compile(r"\b(?:latest|last|final|new|newest|revised|updated|current|later)\b", re.I)
 EARLIER = re.compile(r"(?<!\bthe)\s+(?:first|initially|originally|earlier|at first)\b(?=\s)", re.I)
 # who the last question says said it: "did the port authority say", "according to the police"
+BE_FORMS = {"is", "was", "are", "were"}
 # (a figure is given by whoever estimates, puts or counts it as much as by whoever says it)
-GIVING = SAYING | set("estimate estimated put puts forecast predict predicted expect expected "
-                      "count counted calculate calculated".split())  # fmt: skip
-SPEAKER = re.compile(rf"\b(?:{AUXILIARY})\s+(?P<who>(?:the\s+)?[\w’'-]+(?:\s+[\w’'-]+)"
-                     rf"{{0,3}}?)\s+(?:{'|'.join(sorted(GIVING))})\b|\baccording\s+to\s+"
+# ("is the bridge expected to cost" is passive: there the bridge is what is estimated)
+GIVING = "|".join(sorted("estimate estimated forecast predict predicted expect expected count "
+                         "counted calculate calculated".split()))  # fmt: skip
+DOING = "|".join(sorted(AUX - BE_FORMS))
+SPEAKER = re.compile(rf"\b(?:(?:{AUXILIARY})\s+(?P<who>(?:the\s+)?[\w’'-]+(?:\s+[\w’'-]+)"
+                     rf"{{0,3}}?)\s+(?:{'|'.join(sorted(SAYING))})|(?:{DOING})\s+"
+                     rf"(?P<giver>(?:the\s+)?[\w’'-]+(?:\s+[\w’'-]+){{0,3}}?)\s+(?:{GIVING}))\b|"
+                     r"\baccording\s+to\s+"
                      rf"(?P<source>[^,?;]+)", re.IGNORECASE)  # fmt: skip
 # a lower-case word that may be a noun of a phrase: not a verb of saying, an auxiliary, a
 # preposition, or a participle ("discovered", "found")
@@ -109,44 +124,78 @@ OCCASION = re.compile(r"\b(?:in|on|at|after|before|during|since|until|by)\s+(?:t
                       r"(?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*$")  # fmt: skip
 
 
-BE_FORMS = {"is", "was", "are", "were"}
 VERBAL = ("ed", "ing")  # "was the count held", "is the meeting being held"
-# "When was the recount held?", "Where did the strike start?": a definite common noun right
+# "When was the recount held?", "When did the strike start?": a definite common noun right
 # after the question's auxiliary is what the question is about
 THE_SUBJECT = re.compile(
     rf"^\s*(?:{'|'.join(sorted(WH))})\b[^?,;]*?\b(?P<aux>{AUXILIARY})\s+"
-    r"the\s+(?P<np>(?-i:[a-z][\w-]*(?:\s+[a-z][\w-]*){0,3}))",
+    r"the\s+(?P<rest>(?-i:[a-z][\w-]*(?:\s+[\w’'-]+)*))",
     re.IGNORECASE,
 )
-ROLE = re.compile(rf"^(?:{PERSON_NOUNS})$|(?:man|woman|person|[iy]st|ian)$", re.IGNORECASE)
+# nouns of people ("the pilot", "the analyst", "the chairman") are never "it"
+PERSON_ROLE = re.compile(rf"^(?:{PERSON_NOUNS})$|(?:woman|person|[iy]st)$", re.IGNORECASE)
+ROLE = re.compile(rf"{PERSON_ROLE.pattern}|[eo]r$", re.IGNORECASE)  # "the pilot", "the driver"
+# "Which analyst said ...?": a lower-case role noun asked for, not an adjective of a name
+# ("Which German carmaker") nor of an organisation ("Which nationalist party")
+ROLE_ASKED = re.compile(r"^\s*(?i:which|what)\s+(?P<noun>[a-z][\w-]*)(?:\s+(?P<next>[\w-]+))?")
+# "up", "down", "out": a particle after the verb ("the talks broke down") is no object
+PARTICLES = {"up", "down", "out", "off", "away", "back", "over", "ahead", "through"}
 
 
 def common_subject(question: str, cited: list[str] = ()) -> str:
     """'the recount' of 'When was the recount held?', 'the strike' of 'When did the strike
-    start?': the definite common noun a question is about, not a person ('the president'), or
-    ''. A preposition ends the phrase; after "is/was" it runs to a participle ("the first
-    count" of "... the first count held?"); after "did" or a modal the verb follows the phrase,
-    which is the one a cited line says ("the rail strike"), else one word before the verb, else
-    unknown."""
+    start?': the definite common noun a question is about, or ''. Only a thing (not a person's
+    noun, not a plural) that nothing else in the question could be: after "is/was" the phrase
+    runs to its participle or to the end ("How big is the regional budget?"); after "did" or a
+    modal the verb follows the phrase (one word, or the longer phrase a cited line says: "the
+    rail strike"), and no object may follow the verb ("When did the union call the strike?":
+    "it" may be the strike)."""
     m = THE_SUBJECT.match(question)
     if not m:
         return ""
-    said = m.group("np").split()
+    said = [w.lower() for w in m.group("rest").rstrip("?.! ").split()]
     if said[0] in AUX | PREPOSITIONS | WH | SAYING | ORDINALS | {"same", "other", "one"}:
         return ""
-    stops = [i for i, w in enumerate(said) if w in AUX | PREPOSITIONS | SAYING]
-    if stops:  # "the dock strike at Marrowgate start": the phrase ends at its preposition
-        taken = said[: stops[0]]
-    elif m.group("aux").lower() in BE_FORMS:
+    if m.group("aux").lower() in BE_FORMS:
         ends = [i for i, w in enumerate(said) if i and (w in PARTICIPLES or w.endswith(VERBAL))]
-        taken = said[: ends[0]] if ends else said  # "How big is the regional budget?"
+        stops = [i for i, w in enumerate(said) if w in AUX | PREPOSITIONS | SAYING]
+        end = min([*ends, *stops, len(said)])
+        taken, after = said[:end], said[end + 1 :] if end in ends else said[end:]
+        if end in ends and after and after[0] not in PREPOSITIONS | PARTICLES:
+            return ""  # "When was the president sworn in as ..."? an object-like rest
     else:
         lines = " ".join(cited).lower()
-        longer = (said[:k] for k in range(len(said) - 1, 0, -1))
+        longer = [said[:k] for k in range(min(len(said) - 1, 3), 1, -1)]
         taken = next((w for w in longer if f"the {' '.join(w)} " in lines), said[:1])
-        if len(said) > 2 and taken == said[:1] and f"the {said[0]} " not in lines:
-            return ""  # "the rail strike start": where the verb begins is not known
-    return "" if ROLE.search(taken[-1]) else "the " + " ".join(taken)
+        after = " ".join(said[len(taken) + 1 :])  # what follows the verb
+        if after and not (set(after.split()[:1]) & (PARTICLES | ADVERBS) or time_phrase(after)):
+            # an object ("the union call the strike"), a phrase whose verb is not known ("the
+            # rail strike start"), a preposition's noun it may be ("the court rule on the
+            # appeal"); a particle, an adverb or a time may follow ("the strike start on May 4")
+            return ""
+    if not taken or len(taken) > 3 or ROLE.search(taken[-1]):
+        return ""
+    head = taken[-1]
+    if head.endswith("s") and not head.endswith(("ss", "us", "is")):
+        return ""  # "the ballots" are "they"
+    return "the " + " ".join(taken)
+
+
+def times(question: str) -> tuple[int, int]:
+    """Where the last time phrase of a question is, from its last time preposition: "on Friday"
+    of "... hurt in the blast on Friday?", not "in the blast on Friday"."""
+    f = list(TIME_PHRASE.finditer(question))[-1]
+    preps = list(re.finditer(rf"\b(?:{'|'.join(TIME_PREPOSITIONS)})\s", f.group(), re.IGNORECASE))
+    return (f.start() + (preps[-1].start() if preps else 0), f.end())
+
+
+def modifiers(phrase: str) -> bool:
+    """'the Corrant engineers' strike ballot': the words between "the" and the noun are names,
+    possessives and at most one other word, so no verb hides among them ("the council approve
+    budget cuts" of "When did the council approve budget cuts?")."""
+    inner = phrase.split()[1:-1]
+    plain = [w for w in inner if w[:1].islower() and not re.search(r"['’]s?$", w)]
+    return len(plain) <= 1
 
 
 def occasion(phrase: str) -> bool:
@@ -202,8 +251,10 @@ class Turn:
         # "which troops?" -> "paratroop troops"; not a number, nor a gloss for "what does X mean"
         return self.answer if kind != "thing" and not re.search(r"\d", self.answer) else ""
 
-    def candidates(self, pronoun: str) -> list[str]:
-        """What a pronoun may point to in this turn, likeliest first."""
+    def candidates(self, pronoun: str, latest: bool = True) -> list[str]:
+        """What a pronoun may point to in this turn, likeliest first (a noun the turn is about
+        only when it is the latest: "when was it played?" after a question about another thing
+        is not about the noun of the one before)."""
         entity, kind, subj = self.entity(), asked_for(self.standalone), subject(self.standalone)
         found = names(self.standalone)
         # "How many Kinzhal missiles ... over Kyiv?": a name after a preposition is a setting
@@ -215,7 +266,10 @@ class Turn:
             # name ("What party ...?" "Civic Alliance" is not)
             looks = name_like(entity) and not organisation(entity)
             # "Which analyst said ...?" "Whitlock": the answer to a role is a person
-            role_noun = bool(ROLE.search(kind)) and bool(entity) and not organisation(entity)
+            asked = ROLE_ASKED.match(self.standalone)
+            role_noun = (bool(asked) and bool(PERSON_ROLE.search(asked.group("noun")))
+                         and (asked.group("next") or "").lower() not in ORGANISATIONS
+                         and bool(entity) and not organisation(entity))  # fmt: skip
             person = kind == "person" or (kind not in ("place", "thing") and (looks or role_noun))
             # "Who is Tom Reed?" answered "chairman of the party": "he" is Tom Reed
             if person and entity[:1].islower() and IDENTIFY.match(self.standalone):
@@ -234,9 +288,9 @@ class Turn:
             named = [*(n for n in core if n != subj), *found]
             out = [entity if thing else "", *(name_phrase(self.standalone, n) for n in named)]
             # "When was the recount held?" names nothing: "it" is the noun it is about
-            out.append(common_subject(self.standalone, self.cited))
+            out.append(common_subject(self.standalone, self.cited) if latest else "")
             happened = HAPPENED.match(self.standalone)
-            if happened and happened.group("what"):  # "What happened to flight CR 214?"
+            if happened:  # "What happened to flight CR 214?"
                 out.insert(1, happened.group("what").strip())
         return [c for c in dict.fromkeys(out) if c]
 
@@ -336,6 +390,11 @@ class Conversation:
             if lower == "there" and existential(text, m.start()):
                 introduces = True  # "Did she say there had been fraud?": no place
                 continue
+            if lower == "it" and (
+                EVENT_IT.match(text[m.end() :]) or CAUSING.search(text[: m.start()])
+            ):
+                dangling = True  # "why did it happen?", "is it true ...?": the event, no noun
+                continue
             if names(text[: m.start()]) and (
                 lower in POSSESSIVE or (before and before[0].lower() in SAYING | {"that"})
             ):
@@ -388,7 +447,7 @@ class Conversation:
             if not offered or offered[0] != last.entity():
                 return kept
         for turn in reversed(self.turns):
-            for found in turn.candidates(pronoun):
+            for found in turn.candidates(pronoun, latest=turn is last):
                 if found not in taken:
                     return found
         return ""
@@ -446,7 +505,7 @@ class Conversation:
             named = bool(entity) and (asks_for_noun(turn.standalone, stem) or its_role)
             if m and (" of " in m.group() or named):
                 return f"{m.group()} {entity}" if named else m.group()
-            if m and not entity and len(m.group().split()) > 2:
+            if m and not entity and len(m.group().split()) > 2 and modifiers(m.group()):
                 return m.group()  # "the ballot" -> "the engineers' strike ballot" said before
             if m and entity:  # said before, but the answer was about something else: it stays,
                 # with the name it had ("the authority": "the Lintmouth Port Authority")
@@ -498,7 +557,7 @@ class Conversation:
             who = source.group("who")
             said = SPEAKER.search(base)
             if said:
-                slot = "who" if said.group("who") else "source"
+                slot = next(g for g in ("who", "giver", "source") if said.group(g))
                 return capital(f"{base[: said.start(slot)]}{who}{base[said.end(slot) :]}?")
             return capital(f"{base}, according to {who}?")
         words = rest.split()
@@ -517,23 +576,23 @@ class Conversation:
             # "... closed when the storm hit", not "did he say when ..." (what is asked)
             clauses = [c for c in TIME_CLAUSE.finditer(base)
                        if not set(base[: c.start()].lower().split()[-1:]) & ASKING]  # fmt: skip
-            found = list(TIME_PHRASE.finditer(base)) or clauses
+            found = [times(base)] if TIME_PHRASE.search(base) else [c.span() for c in clauses]
             if found:
-                f = found[-1]
-                return capital(f"{base[: f.start()]}{rest}{base[f.end() :]}?")
+                start, end = found[-1]
+                return capital(f"{base[:start]}{rest}{base[end:]}?")
             return capital(f"{base} {rest}?")
         if prep:
             # "in Kyiv", "in the Bakhmut sector": the phrase the fragment replaces
             slot = re.compile(rf"\b{prep}\s+(?:the\s+{NAME}(?:\s+[a-z]+\b)?|{NAME}|\d+)")
-            found = list(slot.finditer(base))
+            found = [f.span() for f in slot.finditer(base)]
             if not found and (prep in LATER_PREPOSITIONS or occasion(rest)):
                 # "and after the recount?" after "... in the first count?": the occasion the
                 # question ends with; "in the final tally" after "... by March 9?": its time
-                found = [f for f in OCCASION.finditer(base) if occasion(f.group())]
-                found = found or list(TIME_PHRASE.finditer(base))
+                found = [f.span() for f in OCCASION.finditer(base) if occasion(f.group())]
+                found = found or ([times(base)] if TIME_PHRASE.search(base) else [])
             if found:
-                f = found[-1]
-                return capital(f"{base[: f.start()]}{rest}{base[f.end() :]}?")
+                start, end = found[-1]
+                return capital(f"{base[:start]}{rest}{base[end:]}?")
             return capital(f"{base} {rest}?")
         targets = [n for n in names(base) if n not in rest]
         if targets and names(f"x {rest}"):

@@ -38,7 +38,7 @@ NEW_TOPIC = re.compile(r"^\s*(?:(?:ok|okay|right|now|so|and|thanks|thank\s+you)\
 # "thanks. what did ...", "great, and when ...": thanks or praise before the question, with a
 # stop, comma or dash after it, says nothing about what is asked
 POLITE = re.compile(r"^\s*(?:(?:thanks|thank\s+you|cheers|great|perfect|cool|got\s+it)"
-                    r"(?:\s+(?:a\s+lot|so\s+much|very\s+much))?\s*[,.!;:—–-]+\s*)+",
+                    r"(?:\s+(?:a\s+lot|so\s+much|very\s+much))?(?:\s*[,.!;:]+|\s+[—–-]+)\s*)+",
                     re.IGNORECASE)  # fmt: skip
 ABOUT = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?(?:what|how)\s+about\s+(?P<rest>.+?)[\s?.!]*$",
                    re.IGNORECASE)  # fmt: skip
@@ -248,10 +248,13 @@ TIME_CLAUSE = re.compile(r"(?<=\s)(?:when|while|after|before|since|until|once)\s
                          re.IGNORECASE)  # fmt: skip
 # "Did the mayor say when the talks would resume?": there the clause is what is asked
 ASKING = SAYING | set("ask asked asks know knew explain explained decide decided".split())
-# "by the time systems were back", "on the day the report came out": a time given by a clause
-THE_TIME = re.compile(rf"(?:{'|'.join(TIME_PREPOSITIONS)})\s+the\s+(?:time|day|night|morning|"
-                      r"afternoon|evening|week|weekend|month|year)\s+(?:that\s+|when\s+)?"
-                      r"(?:the\s+)?[a-z]", re.IGNORECASE)  # fmt: skip
+# "by the time systems were back": a time given by a clause
+THE_TIME = re.compile(rf"(?:{'|'.join(TIME_PREPOSITIONS)})\s+the\s+time\s+[a-z]", re.IGNORECASE)
+# "on the day the report came out": a day given by a clause (with no auxiliary: "over the
+# weekend were there more arrests?" is a question of its own)
+DAY_CLAUSE = re.compile(rf"(?:{'|'.join(TIME_PREPOSITIONS)})\s+the\s+(?:day|night|morning|"
+                        r"afternoon|evening|week|weekend|month|year)\s+(?:that\s+|when\s+)?"
+                        r"(?:the\s+)?[a-z]", re.IGNORECASE)  # fmt: skip
 
 
 # capitalised words that are not names of things: question and function words, and days and
@@ -265,7 +268,9 @@ def time_phrase(text: str) -> bool:
     text = text.strip().rstrip("?.!").strip()
     if {w.lower() for w in TOKEN.findall(text)} & WH:  # "In what year?" asks for a time
         return False
-    return bool(TIME_PHRASE.fullmatch(text) or THE_TIME.match(text))
+    said = {w.lower() for w in TOKEN.findall(text)}
+    return bool(TIME_PHRASE.fullmatch(text) or THE_TIME.match(text)
+                or (DAY_CLAUSE.match(text) and not said & AUX))  # fmt: skip
 
 
 def sluice(text: str) -> bool:
@@ -300,9 +305,9 @@ def asks_for_noun(question: str, stem: str) -> bool:
 
 
 def name_near(line: str, stem: str) -> str:
-    """The name within three words after a noun in a line ('governor Vyacheslav Gladkov'), or
-    just before it ('the Belgorod governor'), not the subject of a verb ('Varsk accused the
-    union')."""
+    """The name within three words after a noun in a line ('governor Vyacheslav Gladkov') or
+    before it ('the Belgorod governor', 'Harbour Point ferry terminal'), not the subject of a
+    verb ('Varsk accused the union', 'Varsk said the union')."""
     tokens = list(TOKEN.finditer(line))
     spots = [i for i, t in enumerate(tokens) if t.group().lower().rstrip("s") == stem]
     for i in spots:
@@ -310,9 +315,9 @@ def name_near(line: str, stem: str) -> str:
             lo, hi = sorted((i, j))
             if re.search(r"[^\w\s’']", line[tokens[lo].end() : tokens[hi].start()]):
                 break  # a comma or a stop between them: another clause
-            between = {t.group().lower() for t in tokens[j + 1 : i]}
-            if j < i and between - DETERMINERS:
-                break  # "Varsk accused the union": a name before the noun only next to it
+            between = [t.group().lower() for t in tokens[j + 1 : i]]
+            if j < i and any(w.endswith("ed") or w in SAYING | AUX for w in between):
+                break  # "Varsk accused the union": not a name the noun goes with
             word = tokens[j].group()
             if word[0].isupper() and word.lower() not in NOT_NAMES:
                 for _, run in capitalised_runs(line):

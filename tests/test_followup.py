@@ -378,6 +378,48 @@ TABLE = [
     ([("What did Helena Varsk accuse the union of?", "exploiting the incident",
        ["Helena Varsk accused the union of exploiting the incident."])],
      "how did the union respond", "how did the union respond"),
+    # what a review of these rules found them doing wrong, and must not do again: "it" is
+    # not the agent when an object follows, nor the event ("why did it happen?"), a plural, a
+    # person, or the noun of an older turn; a verb does not join a phrase said before; a
+    # passive "is X expected to" keeps X; a question that opens with a time is its own; a
+    # later occasion replaces only the time; "What happened at X?" answered an event; an
+    # adjective is no role; a modifier between a name and its noun keeps the name
+    ([("When did the union call the strike?", "May 4", ["The union called the strike on May 4."])],
+     "how long did it last?", "How long did it last (union, call, strike)?"),
+    ([("When did the company collapse?", "in March", ["The company collapsed in March."])],
+     "why did it happen?", "Why did it happen (company, collapse)?"),
+    ([("When were the ballots counted?", "Friday", ["The ballots were counted on Friday."])],
+     "was it close?", "Was it close (ballots, counted)?"),
+    ([("When was the recount held?", "April 2", ["The recount was held on April 2."]),
+      ("Who won the cup final?", "Rovers", ["Rovers won the cup final."])],
+     "when was it played?", "When was it played (won, cup, final)?"),
+    ([("When did the council approve budget cuts?", "Tuesday",
+      ["The council approved budget cuts on Tuesday."])],
+     "how big are the cuts?", "how big are the cuts?"),
+    ([("How much is the bridge expected to cost?", "$90 million",
+      ["The bridge is expected to cost $90 million, the city said."])],
+     "and according to the opposition?",
+     "How much is the bridge expected to cost, according to the opposition?"),
+    ([("Who was arrested?", "two men", ["Two men were arrested."])],
+     "over the weekend were there more arrests?",
+     "Over the weekend were there more arrests (arrested)?"),
+    ([("How many people were hurt in the blast on Friday?", "14",
+      ["14 people were hurt in the blast on Friday."])],
+     "and in the final count?", "How many people were hurt in the blast in the final count?"),
+    ([("What happened at the Dunmore plant?", "a fire",
+       ["A fire broke out at the Dunmore plant."])],
+     "when did it start?", "When did a fire start?"),
+    ([("Who is the CEO of Veltra?", "Anna Kiel", ["Veltra CEO Anna Kiel spoke."]),
+      ("Which German carmaker bought Veltra?", "Brandt",
+       ["German carmaker Brandt bought Veltra."])],
+     "what did she say about the deal?", "What did Anna Kiel say about the deal?"),
+    ([("Why was the terminal closed?", "a strike",
+      ["The Harbour Point ferry terminal was closed by a strike."])],
+     "when will the terminal reopen?", "When will the terminal Harbour Point reopen?"),
+    ([("When did the pilot eject?", "at 3pm", ["The pilot ejected at 3pm."])],
+     "what caused it?", "What caused it (pilot, eject)?"),
+    ([("When did the bridge collapse?", "Tuesday", ["The bridge collapsed on Tuesday."])],
+     "how long will it take to rebuild?", "How long will it take to rebuild (bridge, collapse)?"),
 ]  # fmt: skip
 
 
