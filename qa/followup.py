@@ -25,6 +25,7 @@ from qa.mentions import (
     GROUP,
     IDENTIFY,
     LOCATIVE,
+    MONTHS,
     NAME,
     NEW_TOPIC,
     ORGANISATIONS,
@@ -40,6 +41,7 @@ from qa.mentions import (
     TIME_PHRASE,
     TIME_PREPOSITIONS,
     TOKEN,
+    WEEKDAYS,
     WH,
     asked_for,
     asked_plural,
@@ -138,6 +140,8 @@ ROLE = re.compile(rf"{PERSON_ROLE.pattern}|[eo]r$", re.IGNORECASE)  # "the pilot
 # "Which analyst said ...?": a lower-case role noun asked for, not an adjective of a name
 # ("Which German carmaker") nor of an organisation ("Which nationalist party")
 ROLE_ASKED = re.compile(r"^\s*(?i:which|what)\s+(?P<noun>[a-z][\w-]*)(?:\s+(?P<next>[\w-]+))?")
+# a time after the verb that no verb could be: a figure, a month or a day ("start on May 4")
+DATED = re.compile(rf"\d|\b(?:{'|'.join(MONTHS + WEEKDAYS)})\b|\b(?:last|next|this)\s", re.I)
 # "up", "down", "out": a particle after the verb ("the talks broke down") is no object
 PARTICLES = {"up", "down", "out", "off", "away", "back", "over", "ahead", "through"}
 
@@ -168,7 +172,8 @@ def common_subject(question: str, cited: list[str] = ()) -> str:
         longer = [said[:k] for k in range(min(len(said) - 1, 3), 1, -1)]
         taken = next((w for w in longer if f"the {' '.join(w)} " in lines), said[:1])
         after = " ".join(said[len(taken) + 1 :])  # what follows the verb
-        if after and not (set(after.split()[:1]) & (PARTICLES | ADVERBS) or time_phrase(after)):
+        dated = time_phrase(after) and bool(DATED.search(after))  # not "at marrowgate start"
+        if after and not (set(after.split()[:1]) & (PARTICLES | ADVERBS) or dated):
             # an object ("the union call the strike"), a phrase whose verb is not known ("the
             # rail strike start"), a preposition's noun it may be ("the court rule on the
             # appeal"); a particle, an adverb or a time may follow ("the strike start on May 4")

@@ -418,6 +418,9 @@ TABLE = [
      "when will the terminal reopen?", "When will the terminal Harbour Point reopen?"),
     ([("When did the pilot eject?", "at 3pm", ["The pilot ejected at 3pm."])],
      "what caused it?", "What caused it (pilot, eject)?"),
+    ([("when did the ferry strike at harbourside start?", "3 March",
+       ["The strike began on 3 March."])], "how long did it last in the end?",
+     "How long did it last in the end (ferry, strike, harbourside, start)?"),
     ([("When did the bridge collapse?", "Tuesday", ["The bridge collapsed on Tuesday."])],
      "how long will it take to rebuild?", "How long will it take to rebuild (bridge, collapse)?"),
 ]  # fmt: skip
