@@ -38,11 +38,9 @@ class Line:
 # put the evidence line in the best 3 or 5 lines for 5 more questions (links) and 6 more
 # (captions), and for none fewer; 0.1 did half as well.
 ASIDE_LABEL = re.compile(
-    r"^\s*(?:(?:read\s+more|read\s+also|also\s+read|related(?:\s+[a-z]+){0,2}|see\s+also|"
-    r"listen(?:\s+again)?|watch(?:\s+again|\s+more)?|more\s+(?:from|on|in)\b[^:]{0,30}|"
-    r"keep\s+reading|topics|tags|share(?:\s+this(?:\s+[a-z]+)?)?|follow\s+us\b[^:]{0,20}|"
-    r"cookies?(?:\s+[a-z]+)?|subscribe\b[^:]{0,20})\s*:\s|[\[(]?\s*(?:photo|image|picture|"
-    r"video|chart|audio|graphic|caption|pictured)\b[^:]{0,20}:)",
+    r"^\s*(?:(?:read|related|see|also|listen|watch|more|keep|topics|tags|share|cookies?|"
+    r"subscribe|follow)(?:\s+[A-Za-z'’]+){0,3}\s*:\s|[\[(]?\s*(?:photo|image|picture|video|"
+    r"chart|audio|graphic|caption|pictured)\b[^:]{0,20}:)",
     re.IGNORECASE,
 )
 ASIDE_PENALTY = 0.2
