@@ -139,16 +139,16 @@ def test_page_furniture_by_shape():
     assert not boilerplate("“Why has nobody replied to the families?")
 
 
-def test_a_link_or_a_caption_ranks_below_the_story_at_the_same_closeness():
-    from qa.read.lines import Line, aside
+def test_a_link_to_another_story_ranks_below_the_story_at_the_same_closeness():
+    from qa.read.lines import Line, link
 
-    assert aside("Related: Port delays tender") and aside("Read more: How the night unfolded")
-    assert aside("MORE FROM VALLEY TODAY: Floods") and aside("Listen again: Drive, Friday")
-    assert aside("[Photo: The mayor at the bridge. Photo: Courier]") and aside("Image caption: x")
-    assert not aside("Tolliver said: no") and not aside('More than 300 people said: "no"')
-    assert not aside("Revised result: Penhallow 11,598") and not aside("The port said: no")
-    assert not aside("Photographers said: no") and not aside("The photo showed the bridge.")
+    assert link("Related: Port delays tender") and link("Read more: How the night unfolded")
+    assert link("MORE FROM VALLEY TODAY: Floods") and link("Listen again: Drive, Friday")
+    assert not link("Tolliver said: no") and not link('More than 300 people said: "no"')
+    assert not link("Revised result: Penhallow 11,598") and not link("The port said: no")
     text = "Related: Port handled 2.4 million containers last year"
-    own = Line("a.txt", 3, "The port handled 2.4 million.", 0, 0.6)
-    linked = Line("a.txt", 9, text, 0, 0.6, aside=True)
+    own, linked = (
+        Line("a.txt", 3, "The port handled 2.4 million.", 0, 0.6),
+        Line("a.txt", 9, text, 0, 0.6, link=True),
+    )
     assert own.score > linked.score > 0  # kept: the headline may be all that says it

@@ -24,32 +24,29 @@ class Line:
     rank: int
     dense: float = 0.0
     coverage: float = 0.0
-    aside: bool = False  # not the story's own text: a link to another story, a photo caption
+    link: bool = False  # a page's link to another story ("Related: ...")
 
     @property
     def score(self) -> float:
-        return self.dense + 0.5 * self.coverage - (ASIDE_PENALTY if self.aside else 0.0)
+        return self.dense + 0.5 * self.coverage - (LINK_PENALTY if self.link else 0.0)
 
 
 # "Related: Port delays tender", "Read more: How the night unfolded", "Listen again: ...": a
-# page's label for a link to another story or a list of topics; "[Photo: ...]", "Image: ...":
-# a caption, which says what a picture shows. Either may state a fact that no other line does,
-# so the line is kept but ranks below the story's own lines. On the tuning sets a penalty of 0.2
-# put the evidence line in the best 3 or 5 lines for 5 more questions (links) and 6 more
-# (captions), and for none fewer; 0.1 did half as well.
-ASIDE_LABEL = re.compile(
-    r"^\s*(?:(?:read|related|see|also|listen|watch|more|keep|topics|tags|share|cookies?|"
-    r"subscribe|follow)(?:\s+[A-Za-z'’]+){0,3}\s*:\s|[\[(]?\s*(?:photo|image|picture|video|"
-    r"chart|audio|graphic|caption|pictured)\b[^:]{0,20}:)",
+# page's label for a link to another story or a list of topics. The headline may state a fact
+# that no other line does, so the line is kept but ranks below the story's own lines (0.2: on
+# the tuning sets the evidence line reached the best 3 or 5 lines for 5 more questions and for
+# none fewer; 0.1 for 2)
+LINK_LABEL = re.compile(
+    r"^\s*(?:read|related|see|also|listen|watch|more|keep|topics|tags|share|cookies?|subscribe|"
+    r"follow)(?:\s+[A-Za-z'’]+){0,3}\s*:\s",
     re.IGNORECASE,
 )
-ASIDE_PENALTY = 0.2
+LINK_PENALTY = 0.2
 
 
-def aside(line: str) -> bool:
-    """A line that opens with a web page's label for a link ("Read more:", "Related topics:")
-    or a caption ("[Photo: ...", "Image caption:")."""
-    return bool(ASIDE_LABEL.match(line))
+def link(line: str) -> bool:
+    """A line that opens with a link label of a web page ("Read more:", "Related topics:")."""
+    return bool(LINK_LABEL.match(line))
 
 
 def boilerplate(line: str) -> bool:
@@ -126,7 +123,7 @@ class LineRanker:
                 text = doc.lines[n - 1]
                 if text.strip() and not boilerplate(text) and (p.file, n) not in seen:
                     seen.add((p.file, n))
-                    lines.append(Line(p.file, n, text, rank, aside=aside(text)))
+                    lines.append(Line(p.file, n, text, rank, link=link(text)))
         if not lines:
             return []
         q = self.embedder.embed_batch([question])[0] if vector is None else vector
