@@ -137,18 +137,3 @@ def test_page_furniture_by_shape():
     assert not boilerplate(f"{long_one} {long_one}")
     assert not boilerplate("“We have asked again and again. Why has nobody replied?")
     assert not boilerplate("“Why has nobody replied to the families?")
-
-
-def test_a_link_to_another_story_ranks_below_the_story_at_the_same_closeness():
-    from qa.read.lines import Line, link
-
-    assert link("Related: Port delays tender") and link("Read more: How the night unfolded")
-    assert link("MORE FROM VALLEY TODAY: Floods") and link("Listen again: Drive, Friday")
-    assert not link("Tolliver said: no") and not link('More than 300 people said: "no"')
-    assert not link("Revised result: Penhallow 11,598") and not link("The port said: no")
-    text = "Related: Port handled 2.4 million containers last year"
-    own, linked = (
-        Line("a.txt", 3, "The port handled 2.4 million.", 0, 0.6),
-        Line("a.txt", 9, text, 0, 0.6, link=True),
-    )
-    assert own.score > linked.score > 0  # kept: the headline may be all that says it

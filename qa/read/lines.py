@@ -24,29 +24,10 @@ class Line:
     rank: int
     dense: float = 0.0
     coverage: float = 0.0
-    link: bool = False  # a page's link to another story ("Related: ...")
 
     @property
     def score(self) -> float:
-        return self.dense + 0.5 * self.coverage - (LINK_PENALTY if self.link else 0.0)
-
-
-# "Related: Port delays tender", "Read more: How the night unfolded", "Listen again: ...": a
-# page's label for a link to another story or a list of topics. The headline may state a fact
-# that no other line does, so the line is kept but ranks below the story's own lines (0.2: on
-# the tuning sets the evidence line reached the best 3 or 5 lines for 5 more questions and for
-# none fewer; 0.1 for 2)
-LINK_LABEL = re.compile(
-    r"^\s*(?:read|related|see|also|listen|watch|more|keep|topics|tags|share|cookies?|subscribe|"
-    r"follow)(?:\s+[A-Za-z'’]+){0,3}\s*:\s",
-    re.IGNORECASE,
-)
-LINK_PENALTY = 0.2
-
-
-def link(line: str) -> bool:
-    """A line that opens with a link label of a web page ("Read more:", "Related topics:")."""
-    return bool(LINK_LABEL.match(line))
+        return self.dense + 0.5 * self.coverage
 
 
 def boilerplate(line: str) -> bool:
@@ -123,7 +104,7 @@ class LineRanker:
                 text = doc.lines[n - 1]
                 if text.strip() and not boilerplate(text) and (p.file, n) not in seen:
                     seen.add((p.file, n))
-                    lines.append(Line(p.file, n, text, rank, link=link(text)))
+                    lines.append(Line(p.file, n, text, rank))
         if not lines:
             return []
         q = self.embedder.embed_batch([question])[0] if vector is None else vector
