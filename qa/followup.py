@@ -66,6 +66,7 @@ from qa.mentions import (
 )
 from qa.read.rules import PERSON_NOUNS
 from qa.store import Store
+from qa.text import STOPWORDS
 
 ARTICLES = {"the", "a", "an"}
 SUBJECTS = {"he", "she", "it", "they"}  # the pronouns a later turn's same pronoun carries on
@@ -233,6 +234,20 @@ def supported(answer: str, lines: list[str]) -> bool:
     return bool(want) and want <= have
 
 
+def full_name(name: str, lines: list[str]) -> str:
+    """A person's one-word name as its cited lines give it whole ("Whitlock" -> "Dana Whitlock":
+    the first run of two or three capitalised words that ends with it, none a common word)."""
+    if len(name.split()) != 1 or not name[:1].isupper():
+        return name
+    for line in lines:
+        for run in names(line):
+            words = run.split()
+            if 2 <= len(words) <= 3 and words[-1] == name:
+                if not any(w.lower() in STOPWORDS for w in words[:-1]):
+                    return run
+    return name
+
+
 @dataclass
 class Turn:
     """One earlier question, as asked and as searched, with its verified answer and lines."""
@@ -282,7 +297,7 @@ class Turn:
             # "Who leads the union?" unanswered: "she" is the person who leads it
             role = role or (relative(self.standalone) if not entity else "")
             people = (n for n in core if name_like(n) and not organisation(n))
-            out = [(entity if person else "") or role, subj, *people]
+            out = [(full_name(entity, self.cited) if person else "") or role, subj, *people]
         elif pronoun == "there":
             out = [entity if kind not in ("person", "") else "", *LOCATIVE.findall(self.standalone)]
         elif pronoun in GROUP:

@@ -371,7 +371,7 @@ TABLE = [
     # the name before a verb is not the noun's ("Varsk accused the union")
     ([("Which analyst put the cost at 5 million?", "Whitlock",
        ["analyst Dana Whitlock put the cost at 5 million"])],
-     "which firm does she work for", "Which firm does Whitlock work for"),
+     "which firm does she work for", "Which firm does Dana Whitlock work for"),
     ([("When was the engineers' strike ballot due to open?", "March 24",
        ["The engineers' strike ballot was due to open on March 24."])],
      "did the ballot go ahead?", "Did the engineers' strike ballot go ahead?"),
