@@ -103,7 +103,7 @@ LATER = re.compile(r"\b(?:latest|last|final|new|newest|revised|updated|current|l
 EARLIER = re.compile(r"(?<!\bthe)\s+(?:first|initially|originally|earlier|at first)\b(?=\s)", re.I)
 # who the last question says said it: "did the port authority say", "according to the police"
 BE_FORMS = {"is", "was", "are", "were"}
-# (a figure is given by whoever estimates, puts or counts it as much as by whoever says it)
+# (a figure is given by whoever estimates, forecasts or counts it as much as by whoever says it)
 # ("is the bridge expected to cost" is passive: there the bridge is what is estimated)
 GIVING = "|".join(sorted("estimate estimated forecast predict predicted expect expected count "
                          "counted calculate calculated".split()))  # fmt: skip
@@ -212,6 +212,11 @@ def occasion(phrase: str) -> bool:
 
 
 WH_PHRASE = re.compile(rf"\b(?:which|what)\s+(?!(?:{AUXILIARY})\b)[a-z][\w-]*")
+# a question phrase that is the subject: "Who signed ...?", "Which country sent ...?" (not
+# "what": "What caused the fire?" and "What missile hit it?" differ in what the next word is)
+NOT_NOUN = "|".join(sorted(AUX | PREPOSITIONS))
+SUBJECT_WH = re.compile(rf"^\s*(?:who|which\s+(?!(?:{NOT_NOUN})\b)[a-z][\w-]*)"
+                        rf"(?=\s+(?!(?:{AUXILIARY})\b)[a-z])", re.IGNORECASE)  # fmt: skip
 OTHER = re.compile(r"\bthe other(?: one| ones|(?= \w+))?\b( \w+)?", re.IGNORECASE)
 
 
@@ -365,6 +370,7 @@ class Conversation:
             if not fresh.group("weak") or not leans(rest):
                 return capital(rest)
             question = rest  # "another thing: did he mention the recount?" leans on "he"
+        question = dislocated(question)  # "Great Britain, did it sign?"
         asked = question
         question = expand(question)
         about = ABOUT.match(question)
@@ -649,6 +655,29 @@ def wh_subject(text: str) -> bool:
     return len(tokens) > 2 and tokens[0] in ("which", "what") and not set(tokens) & AUX
 
 
+# a name said first, then a question whose pronoun points back to it: "Great Britain, did it
+# sign?" (not a word that opens a reply: "Well, did it sign?", "Sorry, who said it?")
+LEADING = re.compile(rf"^\s*(?P<name>{NAME})\s*,\s*(?P<rest>\S.*)$")
+INTERJECTIONS = set("yes no well sorry also hmm oh please wait hi hello hey right ok okay now so "
+                    "then anyway again".split())  # fmt: skip
+LEADING_PRONOUN = re.compile(r"\b(?:it|its|he|him|his|she|her|they|them|their)\b", re.IGNORECASE)
+
+
+def dislocated(question: str) -> str:
+    """'Great Britain, did it sign?' -> 'Did Great Britain sign?'; any other question as it is."""
+    lead = LEADING.match(question)
+    if not lead or lead.group("name").split()[0].lower() in INTERJECTIONS | WH | AUX:
+        return question
+    name, rest = lead.group("name"), lead.group("rest")
+    pronoun = LEADING_PRONOUN.search(rest)
+    if not pronoun or names(f"x {name}") != [name]:
+        return question
+    word = pronoun.group().lower()
+    owner = word in POSSESSIVE and (word != "her" or not object_her(rest, pronoun))
+    said = possessive(name) if owner else name
+    return capital(rest[: pronoun.start()] + said + rest[pronoun.end() :])
+
+
 def object_her(text: str, m: re.Match) -> bool:
     """'her' as an object ('according to her', 'asked her?'), not 'her troops'."""
     if m.group().lower() != "her":
@@ -663,8 +692,11 @@ def answered(turn: Turn) -> str:
     of which city?" answered Berlin -> "... to the capture of Berlin?"; unchanged without one."""
     question = turn.standalone
     entity = turn.entity() or (turn.answer if len(turn.answer.split()) <= 6 else "")
+    subject = SUBJECT_WH.match(question)
+    if entity and subject:  # "Who signed the treaty?" Britain -> "Britain signed the treaty"
+        return entity + question[subject.end() :]
     wh = WH_PHRASE.search(question)
-    if not entity or not wh or wh.start() == 0:  # "Which city ...?" first: no clause to fill
+    if not entity or not wh or wh.start() == 0:  # "Which city did ...?" first: nothing to fill
         return question
     return question[: wh.start()] + entity + question[wh.end() :]
 

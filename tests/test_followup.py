@@ -372,6 +372,14 @@ TABLE = [
     ([("Which analyst put the cost at 5 million?", "Whitlock",
        ["analyst Dana Whitlock put the cost at 5 million"])],
      "which firm does she work for", "Which firm does Dana Whitlock work for"),
+    # a subject question's answer fills its place before a sluice; a name said first, then a
+    # comma, is what the question's pronoun means (an interjection is not a name)
+    ([("Who signed the treaty?", "Great Britain", ["Great Britain signed the treaty in 1990."])],
+     "got it. when?", "When, Great Britain signed the treaty?"),
+    ([("Which countries refused the treaty?", "France", ["France refused the treaty."])],
+     "Great Britain, did it sign?", "Did Great Britain sign?"),
+    ([("Who leads the union?", "Ann Moss", ["Ann Moss leads the union."])],
+     "Well, did she resign?", "Well, did Ann Moss resign?"),
     ([("When was the engineers' strike ballot due to open?", "March 24",
        ["The engineers' strike ballot was due to open on March 24."])],
      "did the ballot go ahead?", "Did the engineers' strike ballot go ahead?"),
