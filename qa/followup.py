@@ -214,9 +214,12 @@ def occasion(phrase: str) -> bool:
 WH_PHRASE = re.compile(rf"\b(?:which|what)\s+(?!(?:{AUXILIARY})\b)[a-z][\w-]*")
 # a question phrase that is the subject: "Who signed ...?", "Which country sent ...?" (not
 # "what": "What caused the fire?" and "What missile hit it?" differ in what the next word is)
-NOT_NOUN = "|".join(sorted(AUX | PREPOSITIONS))
+# ("who else signed?" asks past the answer: it stays)
+OTHERS = {"else", "other", "others", "another", "one", "ones"}
+NOT_NOUN = "|".join(sorted(AUX | PREPOSITIONS | OTHERS))
+NOT_VERB = "|".join(sorted(AUX | OTHERS))
 SUBJECT_WH = re.compile(rf"^\s*(?:who|which\s+(?!(?:{NOT_NOUN})\b)[a-z][\w-]*)"
-                        rf"(?=\s+(?!(?:{AUXILIARY})\b)[a-z])", re.IGNORECASE)  # fmt: skip
+                        rf"(?=\s+(?!(?:{NOT_VERB})\b)[a-z])", re.IGNORECASE)  # fmt: skip
 OTHER = re.compile(r"\bthe other(?: one| ones|(?= \w+))?\b( \w+)?", re.IGNORECASE)
 
 
@@ -240,17 +243,42 @@ def supported(answer: str, lines: list[str]) -> bool:
 
 
 def full_name(name: str, lines: list[str]) -> str:
-    """A person's one-word name as its cited lines give it whole ("Whitlock" -> "Dana Whitlock":
-    the first run of two or three capitalised words that ends with it, none a common word)."""
+    """A person's one-word name as its cited line introduces it ("Whitlock" -> "Dana Whitlock"):
+    one or two capitalised words before its first use in the line, none a common word, a time
+    or an -ly adverb ("Yesterday Bailey"), not after a preposition ("in Boston Chebet"), and
+    no other full name in the line ending with it ("his brother Luke Morgan"); else itself."""
     if len(name.split()) != 1 or not name[:1].isupper():
         return name
+    use = re.compile(rf"(?<![\w’'-]){re.escape(name)}(?![\w’'-])")
     for line in lines:
-        for run in names(line):
-            words = run.split()
-            if 2 <= len(words) <= 3 and words[-1] == name:
-                if not any(w.lower() in STOPWORDS for w in words[:-1]):
-                    return run
+        found = [m.start() for m in use.finditer(line)]
+        if not found:
+            continue
+        full = {}
+        for at in found:
+            given = []
+            for word in reversed(line[:at].split()[-2:]):
+                if not GIVEN.fullmatch(word) or common(word):
+                    break
+                given.insert(0, word)
+            before = line[:at].split()[: -len(given) or None][-1:]
+            if given and not (before and before[0].lower() in PREPOSITIONS):
+                full[at] = " ".join([*given, name])
+        if len(set(full.values())) == 1 and found[0] in full:
+            return full[found[0]]
+        return name
     return name
+
+
+# "Dana", "F." (not "Reuters." ending a sentence, nor an owner: "the Party's Joss Penhallow")
+GIVEN = re.compile(r"[A-Z][\w’'-]*(?<!['’]s)(?<!['’])|[A-Z]\.")
+
+
+def common(word: str) -> bool:
+    """A capitalised word that is not a name's: a common word, a time, an -ly adverb."""
+    lower = word.lower().rstrip(".")
+    times = TIME_NOUNS | {"tonight", "overnight", "earlier", "later"}
+    return lower in STOPWORDS | times | set(WH) | AUX or lower.endswith("ly")
 
 
 @dataclass
@@ -370,7 +398,6 @@ class Conversation:
             if not fresh.group("weak") or not leans(rest):
                 return capital(rest)
             question = rest  # "another thing: did he mention the recount?" leans on "he"
-        question = dislocated(question)  # "Great Britain, did it sign?"
         asked = question
         question = expand(question)
         about = ABOUT.match(question)
@@ -383,8 +410,9 @@ class Conversation:
             rest = about.group("rest") if about else body.rstrip("?.! ")
             self.not_again = [last.answer] if last.answer else []
             return self.ellipsis(rest, last)
-        if sluice(body):
-            return capital(sluiced(body, answered(last)))
+        if sluice(body):  # "who else?" asks past the answer: it does not go in
+            past = bool(OTHERS & {w.lower() for w in TOKEN.findall(body)})
+            return capital(sluiced(body, last.standalone if past else answered(last)))
         resolved, dangling = self.references(body)
         if dangling or (body != question and resolved == body):  # "And how many were hurt?"
             # a question of its own ("and who is the mayor of lviv?") takes names only
@@ -469,12 +497,12 @@ class Conversation:
         kept = last.referents.get(REFERENT[pronoun], "")
         offered = last.candidates(pronoun)[:1]
         named = subject(last.standalone)  # "did Alan Moss congratulate him?": he is Alan Moss
-        if kept and kept not in taken and (not named or named in kept):
+        if kept and not among(kept, taken) and (not named or named in kept):
             if not offered or offered[0] != last.entity():
                 return kept
         for turn in reversed(self.turns):
             for found in turn.candidates(pronoun, latest=turn is last):
-                if found not in taken:
+                if not among(found, taken):
                     return found
         return ""
 
@@ -655,27 +683,11 @@ def wh_subject(text: str) -> bool:
     return len(tokens) > 2 and tokens[0] in ("which", "what") and not set(tokens) & AUX
 
 
-# a name said first, then a question whose pronoun points back to it: "Great Britain, did it
-# sign?" (not a word that opens a reply: "Well, did it sign?", "Sorry, who said it?")
-LEADING = re.compile(rf"^\s*(?P<name>{NAME})\s*,\s*(?P<rest>\S.*)$")
-INTERJECTIONS = set("yes no well sorry also hmm oh please wait hi hello hey right ok okay now so "
-                    "then anyway again".split())  # fmt: skip
-LEADING_PRONOUN = re.compile(r"\b(?:it|its|he|him|his|she|her|they|them|their)\b", re.IGNORECASE)
-
-
-def dislocated(question: str) -> str:
-    """'Great Britain, did it sign?' -> 'Did Great Britain sign?'; any other question as it is."""
-    lead = LEADING.match(question)
-    if not lead or lead.group("name").split()[0].lower() in INTERJECTIONS | WH | AUX:
-        return question
-    name, rest = lead.group("name"), lead.group("rest")
-    pronoun = LEADING_PRONOUN.search(rest)
-    if not pronoun or names(f"x {name}") != [name]:
-        return question
-    word = pronoun.group().lower()
-    owner = word in POSSESSIVE and (word != "her" or not object_her(rest, pronoun))
-    said = possessive(name) if owner else name
-    return capital(rest[: pronoun.start()] + said + rest[pronoun.end() :])
+def among(name: str, taken: set[str]) -> bool:
+    """The name is one of those taken, or a person's name that ends as one of them does
+    ("Ann Moss" when the question says "Moss")."""
+    last = name.split()[-1:]
+    return name in taken or (name_like(name) and any(t.split()[-1:] == last for t in taken))
 
 
 def object_her(text: str, m: re.Match) -> bool:
@@ -693,8 +705,12 @@ def answered(turn: Turn) -> str:
     question = turn.standalone
     entity = turn.entity() or (turn.answer if len(turn.answer.split()) <= 6 else "")
     subject = SUBJECT_WH.match(question)
-    if entity and subject:  # "Who signed the treaty?" Britain -> "Britain signed the treaty"
-        return entity + question[subject.end() :]
+    if subject:  # "Who signed the treaty?" Britain -> "Britain signed the treaty", if it names
+        named = turn.entity()  # something: not "It is not clear.", "No group has said"
+        words = {w.lower() for w in TOKEN.findall(named)}
+        if not named or re.search(r"[.!?;:]", named) or words & (AUX | {"not", "no"}):
+            return question
+        return named + question[subject.end() :]
     wh = WH_PHRASE.search(question)
     if not entity or not wh or wh.start() == 0:  # "Which city did ...?" first: nothing to fill
         return question

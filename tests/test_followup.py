@@ -372,14 +372,24 @@ TABLE = [
     ([("Which analyst put the cost at 5 million?", "Whitlock",
        ["analyst Dana Whitlock put the cost at 5 million"])],
      "which firm does she work for", "Which firm does Dana Whitlock work for"),
-    # a subject question's answer fills its place before a sluice; a name said first, then a
-    # comma, is what the question's pronoun means (an interjection is not a name)
+    # a subject question's answer fills its place before a sluice, when it names something and
+    # the sluice does not ask past it ("who else?"); a reply's opening word is not a name
     ([("Who signed the treaty?", "Great Britain", ["Great Britain signed the treaty in 1990."])],
      "got it. when?", "When, Great Britain signed the treaty?"),
-    ([("Which countries refused the treaty?", "France", ["France refused the treaty."])],
-     "Great Britain, did it sign?", "Did Great Britain sign?"),
     ([("Who leads the union?", "Ann Moss", ["Ann Moss leads the union."])],
      "Well, did she resign?", "Well, did Ann Moss resign?"),
+    ([("Who backed the bill?", "Reed", ["Reed backed the bill."])],
+     "who else?", "Who else, who backed the bill?"),
+    ([("Who started the fire?", "It is not clear.", ["It is not clear who started the fire."])],
+     "why?", "Why, who started the fire?"),
+    # a one-word name is widened only to a given name that introduces it in the cited line
+    ([("Who announced the rate rise?", "Bailey", ["Yesterday Bailey announced the rate rise."])],
+     "what did he say about inflation?", "What did Bailey say about inflation?"),
+    ([("Who stole the painting?", "Morgan",
+       ["Police say Morgan stole the painting; his brother Luke Morgan drove the car."])],
+     "when was he caught?", "When was Morgan caught?"),
+    ([("Who replaced Tom Reed as chairman?", "Moss", ["Ann Moss replaced Tom Reed as chairman."])],
+     "did Moss thank him?", "Did Moss thank Tom Reed?"),
     ([("When was the engineers' strike ballot due to open?", "March 24",
        ["The engineers' strike ballot was due to open on March 24."])],
      "did the ballot go ahead?", "Did the engineers' strike ballot go ahead?"),
