@@ -163,7 +163,7 @@ def common_subject(question: str, cited: list[str] = ()) -> str:
         return ""
     if m.group("aux").lower() in BE_FORMS:
         ends = [i for i, w in enumerate(said) if i and (w in PARTICIPLES or w.endswith(VERBAL))]
-        stops = [i for i, w in enumerate(said) if w in AUX | PREPOSITIONS | SAYING]
+        stops = [i for i, w in enumerate(said) if w in AUX | PREPOSITIONS | SAYING | ADVERBS]
         end = min([*ends, *stops, len(said)])
         taken, after = said[:end], said[end + 1 :] if end in ends else said[end:]
         if end in ends and after and after[0] not in PREPOSITIONS | PARTICLES:
@@ -324,8 +324,11 @@ class Turn:
                          and (asked.group("next") or "").lower() not in ORGANISATIONS
                          and bool(entity) and not organisation(entity))  # fmt: skip
             person = kind == "person" or (kind not in ("place", "thing") and (looks or role_noun))
-            # "Who is Tom Reed?" answered "chairman of the party": "he" is Tom Reed
-            if person and entity[:1].islower() and IDENTIFY.match(self.standalone):
+            # "Who is Tom Reed?" answered "chairman of the party" (or "Island council leader",
+            # capitalised by a place; a lower-case word of four letters or more is not a name's,
+            # as "von der" may be): "he" is Tom Reed
+            described_by = any(w.islower() and len(w) >= 4 for w in entity.split())
+            if person and described_by and IDENTIFY.match(self.standalone):
                 person = False
             # "Who leads the union?" unanswered: "she" is the person who leads it
             role = role or (relative(self.standalone) if not entity else "")
@@ -477,7 +480,9 @@ class Conversation:
                 target = possessive(target)
             elif lower == "there":
                 prev = text[: m.start()].split()[-1:]
-                target = target if prev and prev[0].lower() in PREPOSITIONS else f"in {target}"
+                # "stay there" after "in the hangar": the answer's own preposition stands
+                after = bool(prev and prev[0].lower() in PREPOSITIONS)
+                target = target if after or opening_preposition(target) else f"in {target}"
             out.append(text[pos : m.start()] + target)
             pos = m.end()
         text = "".join(out) + text[pos:]

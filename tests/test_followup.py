@@ -378,6 +378,14 @@ TABLE = [
      "got it. when?", "When, Great Britain signed the treaty?"),
     ([("Who leads the union?", "Ann Moss", ["Ann Moss leads the union."])],
      "Well, did she resign?", "Well, did Ann Moss resign?"),
+    # "Who is X?" answered with a description that opens with a place's name: "he" is X; an
+    # answer that opens with a preposition takes the place of "there" as it is
+    ([("Who is Bram Echols?", "Quillon Island council leader",
+       ["Bram Echols, the Quillon Island council leader, wrote to the airline."])],
+     "what has he asked the airline to do", "What has Bram Echols asked the airline to do"),
+    ([("Where is the damaged plane now?", "in the hangar",
+       ["The damaged plane is now in the hangar at the main airport."])],
+     "how long will it stay there?", "How long will the damaged plane stay in the hangar?"),
     ([("Who backed the bill?", "Reed", ["Reed backed the bill."])],
      "who else?", "Who else, who backed the bill?"),
     ([("Who started the fire?", "It is not clear.", ["It is not clear who started the fire."])],
