@@ -174,17 +174,38 @@ def common_subject(question: str, cited: list[str] = ()) -> str:
         taken = next((w for w in longer if f"the {' '.join(w)} " in lines), said[:1])
         after = " ".join(said[len(taken) + 1 :])  # what follows the verb
         dated = time_phrase(after) and bool(DATED.search(after))  # not "at marrowgate start"
+        placed = placed_noun(m.group("rest").rstrip("?.! ").split())
+        if after and not dated and placed:  # "the strike at marrowgate start?": a verb last
+            taken, after = placed, ""
         if after and not (set(after.split()[:1]) & (PARTICLES | ADVERBS) or dated):
             # an object ("the union call the strike"), a phrase whose verb is not known ("the
             # rail strike start"), a preposition's noun it may be ("the court rule on the
             # appeal"); a particle, an adverb or a time may follow ("the strike start on May 4")
             return ""
-    if not taken or len(taken) > 3 or ROLE.search(taken[-1]):
+    core = next((taken[:i] for i, w in enumerate(taken) if i and w in PREPOSITIONS), taken)
+    if not core or len(core) > 3 or ROLE.search(core[-1]):
         return ""
-    head = taken[-1]
+    head = core[-1]
     if head.endswith("s") and not head.endswith(("ss", "us", "is")):
         return ""  # "the ballots" are "they"
     return "the " + " ".join(taken)
+
+
+def placed_noun(words: list[str]) -> list[str]:
+    """'dock strike at marrowgate start' (after "When did the"): a noun of up to three words, a
+    place or thing it is at or of ("at marrowgate", "of the plant"), then one lower-case word
+    last, the verb: the phrase without the verb. Anything else (an object after the verb, "the
+    union call the strike"; a longer phrase, "the council of Europe condemn Russia"): []."""
+    lower = [w.lower() for w in words]
+    if len(words) < 4 or not words[-1].islower():
+        return []
+    at = next((i for i, w in enumerate(lower[:-1]) if w in PREPOSITIONS), 0)
+    rest = lower[at + 1 : -1]
+    rest = rest[1:] if rest[:1] == ["the"] else rest
+    plain = STOPWORDS | AUX | SAYING | PREPOSITIONS
+    if not 1 <= at <= 3 or len(rest) != 1 or set(rest + lower[:at]) & plain:
+        return []
+    return lower[:-1]
 
 
 def times(question: str) -> tuple[int, int]:

@@ -446,7 +446,9 @@ TABLE = [
      "what caused it?", "What caused it (pilot, eject)?"),
     ([("when did the ferry strike at harbourside start?", "3 March",
        ["The strike began on 3 March."])], "how long did it last in the end?",
-     "How long did it last in the end (ferry, strike, harbourside, start)?"),
+     "How long did the ferry strike at harbourside last in the end?"),
+    ([("When did the union call the strike?", "in May", ["The union called the strike in May."])],
+     "how long did it last?", "How long did it last (union, call, strike)?"),
     ([("When did the bridge collapse?", "Tuesday", ["The bridge collapsed on Tuesday."])],
      "how long will it take to rebuild?", "How long will it take to rebuild (bridge, collapse)?"),
 ]  # fmt: skip
