@@ -174,8 +174,9 @@ def common_subject(question: str, cited: list[str] = ()) -> str:
         taken = next((w for w in longer if f"the {' '.join(w)} " in lines), said[:1])
         after = " ".join(said[len(taken) + 1 :])  # what follows the verb
         dated = time_phrase(after) and bool(DATED.search(after))  # not "at marrowgate start"
-        placed = placed_noun(m.group("rest").rstrip("?.! ").split())
-        if after and not dated and placed:  # "the strike at marrowgate start?": a verb last
+        # "the strike at marrowgate start?": a verb last, after the noun and its place
+        placed = placed_noun(m.group("rest").rstrip("?.! ").split()) if after and not dated else []
+        if placed:
             taken, after = placed, ""
         if after and not (set(after.split()[:1]) & (PARTICLES | ADVERBS) or dated):
             # an object ("the union call the strike"), a phrase whose verb is not known ("the
@@ -295,11 +296,13 @@ def full_name(name: str, lines: list[str]) -> str:
 GIVEN = re.compile(r"[A-Z][\w’'-]*(?<!['’]s)(?<!['’])|[A-Z]\.")
 
 
+COMMON = STOPWORDS | TIME_NOUNS | {"tonight", "overnight", "earlier", "later"} | set(WH) | AUX
+
+
 def common(word: str) -> bool:
     """A capitalised word that is not a name's: a common word, a time, an -ly adverb."""
     lower = word.lower().rstrip(".")
-    times = TIME_NOUNS | {"tonight", "overnight", "earlier", "later"}
-    return lower in STOPWORDS | times | set(WH) | AUX or lower.endswith("ly")
+    return lower in COMMON or lower.endswith("ly")
 
 
 @dataclass
@@ -500,10 +503,9 @@ class Conversation:
             if own:
                 target = possessive(target)
             elif lower == "there":
-                prev = text[: m.start()].split()[-1:]
                 # "stay there" after "in the hangar": the answer's own preposition stands
-                after = bool(prev and prev[0].lower() in PREPOSITIONS)
-                target = target if after or opening_preposition(target) else f"in {target}"
+                placed = bool(before and before[0].lower() in PREPOSITIONS)
+                target = target if placed or opening_preposition(target) else f"in {target}"
             out.append(text[pos : m.start()] + target)
             pos = m.end()
         text = "".join(out) + text[pos:]
@@ -729,10 +731,11 @@ def answered(turn: Turn) -> str:
     """The turn's question with its question phrase filled by the answer: "... to the capture
     of which city?" answered Berlin -> "... to the capture of Berlin?"; unchanged without one."""
     question = turn.standalone
-    entity = turn.entity() or (turn.answer if len(turn.answer.split()) <= 6 else "")
+    named = turn.entity()
+    entity = named or (turn.answer if len(turn.answer.split()) <= 6 else "")
     subject = SUBJECT_WH.match(question)
     if subject:  # "Who signed the treaty?" Britain -> "Britain signed the treaty", if it names
-        named = turn.entity()  # something: not "It is not clear.", "No group has said"
+        # something: not "It is not clear.", "No group has said"
         words = {w.lower() for w in TOKEN.findall(named)}
         if not named or re.search(r"[.!?;:]", named) or words & (AUX | {"not", "no"}):
             return question
