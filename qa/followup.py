@@ -432,8 +432,11 @@ class Conversation:
         # "And in Kharkiv?", "By May 20?", "And by the time it reopened?": the last question
         # again with its matching part replaced; a fragment needs no connective when it opens
         # with a preposition
+        plain, body = body, counted(body, last.standalone)
+        elided = same_asking(body, last.standalone)
+        body = elided or body
         prep = opening_preposition(body)
-        if about or ((body != question or prep) and fragment(body)) or time_phrase(body):
+        if elided or about or ((body != question or prep) and fragment(body)) or time_phrase(body):
             rest = about.group("rest") if about else body.rstrip("?.! ")
             self.not_again = [last.answer] if last.answer else []
             return self.ellipsis(rest, last)
@@ -446,7 +449,7 @@ class Conversation:
             first = TOKEN.findall(body)[:1]
             whole = bool(first) and first[0].lower() in WH
             return capital(with_topic(resolved, last.standalone, words_too=dangling or not whole))
-        return capital(resolved) if resolved != body else asked
+        return capital(resolved) if resolved != plain else asked
 
     def references(self, text: str) -> tuple[str, bool]:
         """Pronouns and definite phrases replaced; True if a pronoun found nothing to point to."""
@@ -653,7 +656,7 @@ class Conversation:
             if verb:
                 head = base[: verb[-1].start()]
                 return capital(with_topic(f"{head}{rest}?", base))
-        if time_phrase(rest):
+        if time_phrase(rest) or (not prep and ends_in_time(rest)):
             # "by May 20" after "... on day one?": a time takes the place of the time it follows
             # "... closed when the storm hit", not "did he say when ..." (what is asked)
             clauses = [c for c in TIME_CLAUSE.finditer(base)
@@ -683,6 +686,54 @@ class Conversation:
         if LATER.search(rest):  # "and the latest figure?" after "... did they first say ...?"
             base = EARLIER.sub("", base)
         return capital(f"{base}, {rest}?")
+
+
+# "how many" or "how much": a question for a quantity, whose noun a follow-up may leave out
+QUANTITY = re.compile(r"^how\s+(?:many|much)\b", re.IGNORECASE)
+# the thing counted: "how many refund claims had ...", "the number of ships waiting ..."
+COUNTED = re.compile(r"\b(?i:how\s+many|number\s+of)\s+((?:[a-z][\w'’-]*\s*){1,3})")
+
+
+def same_asking(body: str, base: str) -> str:
+    """"how many by March 20" after "How many claims had been paid by March 11?": the same
+    question about another time or place, so only "by March 20" (a phrase with no question word
+    or verb of its own) is new; "" when the body asks something else."""
+    asked, before = QUANTITY.match(body), QUANTITY.match(base)
+    if not asked or not before or asked.group().lower() != before.group().lower():
+        return ""
+    rest = body[asked.end() :].strip(" ?.!")
+    said = [w.lower() for w in TOKEN.findall(rest)]
+    if not rest or len(said) > 8 or set(said) & (WH | AUX) or "n't" in rest or "n’t" in rest:
+        return ""
+    # a place or time ("by March 20", "a few days later on March 14"), not a noun of its own
+    # ("how many other missiles?") nor a verb ("how many still can't go home")
+    placed = opening_preposition(rest) not in ("", "of") or time_phrase(rest)
+    later = (said[0] in ARTICLES or said[0].isdigit()) and ends_in_time(rest)
+    return rest if placed or later else ""
+
+
+def counted(body: str, base: str) -> str:
+    """"how many were still waiting ...?" after "What was the number of ships waiting ...?":
+    the count keeps its noun ("how many ships were still waiting ...?")."""
+    bare = re.match(rf"^how\s+many\s+(?=(?:{AUXILIARY})\b)", body, re.IGNORECASE)
+    noun = COUNTED.search(base)
+    if not bare or not noun:
+        return body
+    kept = []
+    for word in noun.group(1).split():
+        lower = word.lower()
+        if lower in AUX | PREPOSITIONS | WH | {"that", "and", "or"} or lower.endswith("ing"):
+            break
+        kept.append(word)
+    return f"{bare.group()}{' '.join(kept)} {body[bare.end() :]}" if kept else body
+
+
+def ends_in_time(text: str) -> bool:
+    """A phrase with no verb that ends in a time: "a few days later on March 14"."""
+    said = {w.lower() for w in TOKEN.findall(text)}
+    found = list(TIME_PHRASE.finditer(text))
+    ends = bool(found) and found[-1].end() >= len(text.rstrip("?.! "))
+    return ends and not said & (WH | AUX)
 
 
 def leans(text: str) -> bool:

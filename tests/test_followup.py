@@ -451,6 +451,21 @@ TABLE = [
      "how long did it last?", "How long did it last (union, call, strike)?"),
     ([("When did the bridge collapse?", "Tuesday", ["The bridge collapsed on Tuesday."])],
      "how long will it take to rebuild?", "How long will it take to rebuild (bridge, collapse)?"),
+    # "how many" again with only a time or place new: the count keeps its noun
+    ([("How many tickets had the club sold by Friday?", "8,000",
+       ["The club had sold 8,000 tickets by Friday."])],
+     "and how many by Sunday?", "How many tickets had the club sold by Sunday?"),
+    ([("How many buses ran when the depot first reopened?", "12",
+       ["Only 12 buses ran when the depot first reopened."])],
+     "and how many a week later on June 9?", "How many buses ran a week later on June 9?"),
+    ([("How many buses ran on Monday?", "12", ["Only 12 buses ran on Monday."])],
+     "and how many other vehicles?", "How many other vehicles, how many buses ran on Monday?"),
+    ([("How many samples did the lab test?", "40", ["The lab tested 40 samples."])],
+     "how many were positive?", "How many samples were positive?"),
+    ([("What was the number of lorries queuing at the border on Monday?", "300",
+       ["On Monday 300 lorries were queuing at the border."])],
+     "and how many were still queuing on Friday?",
+     "How many lorries were still queuing on Friday (Monday)?"),
 ]  # fmt: skip
 
 
