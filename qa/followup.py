@@ -695,7 +695,7 @@ COUNTED = re.compile(r"\b(?i:how\s+many|number\s+of)\s+((?:[a-z][\w'’-]*\s*){1
 
 
 def same_asking(body: str, base: str) -> str:
-    """"how many by March 20" after "How many claims had been paid by March 11?": the same
+    """The follow-up "how many by March 20" after "How many claims had been paid by March 11?": the same
     question about another time or place, so only "by March 20" (a phrase with no question word
     or verb of its own) is new; "" when the body asks something else."""
     asked, before = QUANTITY.match(body), QUANTITY.match(base)
@@ -713,7 +713,7 @@ def same_asking(body: str, base: str) -> str:
 
 
 def counted(body: str, base: str) -> str:
-    """"how many were still waiting ...?" after "What was the number of ships waiting ...?":
+    """The follow-up "how many were still waiting ...?" after "What was the number of ships waiting ...?":
     the count keeps its noun ("how many ships were still waiting ...?")."""
     bare = re.match(rf"^how\s+many\s+(?=(?:{AUXILIARY})\b)", body, re.IGNORECASE)
     noun = COUNTED.search(base)
