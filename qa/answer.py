@@ -51,5 +51,11 @@ class Answer(BaseModel):
         "`qa eval --calibrate` finds the thresholds.",
     )
     search_question: str = Field("", description="The question used for retrieval, if rewritten.")
+    parts: list[str] = Field(
+        default_factory=list,
+        description='For a question that asks two things ("how many according to the union, and '
+        'according to the company?", "how did the cost change between the first estimate and '
+        'the revised one?"): the two questions searched, one answer each, joined in `answer`.',
+    )
     prompt_tokens: int = Field(0, description="Tokens in the prompt.")
     completion_tokens: int = Field(0, description="Tokens the model wrote.")

@@ -124,6 +124,9 @@ class Chat:
             self.console.print(Text(f" {markers}", style="bold"))
         else:
             self.console.print(Text(f"{answer.answer} {markers}", style="bold"))
+        if answer.parts:  # a question that asks two things was asked as two
+            parts = " · ".join(answer.parts)
+            self.console.print(Text(f"↳ asked in two parts: {parts}", style="dim"))
         for i, c in enumerate(answer.citations, 1):
             line = Text(f"[{i}] {c.file}:{c.start_line}-{c.end_line} ", style="cyan")
             line.append(f'"{c.quote}"', style="default")

@@ -181,6 +181,8 @@ def score_one(item: GoldItem, answer: Answer, docs: Path) -> dict:
         "completion_tokens": answer.completion_tokens,
         "prompt_tokens": answer.prompt_tokens,
     }
+    if answer.parts:  # asked in two parts: what each part searched
+        row["parts"] = answer.parts
     if item.answerable:
         answered = not answer.abstained
         row["correct"] = answered and contains(answer.answer, item.answers)

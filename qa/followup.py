@@ -695,9 +695,9 @@ COUNTED = re.compile(r"\b(?i:how\s+many|number\s+of)\s+((?:[a-z][\w'’-]*\s*){1
 
 
 def same_asking(body: str, base: str) -> str:
-    """The follow-up "how many by March 20" after "How many claims had been paid by March 11?": the same
-    question about another time or place, so only "by March 20" (a phrase with no question word
-    or verb of its own) is new; "" when the body asks something else."""
+    """The follow-up "how many by March 20" after "How many claims had been paid by March
+    11?": the same question about another time or place, so only "by March 20" (a phrase with
+    no question word or verb of its own) is new; "" when the body asks something else."""
     asked, before = QUANTITY.match(body), QUANTITY.match(base)
     if not asked or not before or asked.group().lower() != before.group().lower():
         return ""
@@ -713,8 +713,8 @@ def same_asking(body: str, base: str) -> str:
 
 
 def counted(body: str, base: str) -> str:
-    """The follow-up "how many were still waiting ...?" after "What was the number of ships waiting ...?":
-    the count keeps its noun ("how many ships were still waiting ...?")."""
+    """The follow-up "how many were still waiting ...?" after "What was the number of ships
+    waiting ...?": the count keeps its noun ("how many ships were still waiting ...?")."""
     bare = re.match(rf"^how\s+many\s+(?=(?:{AUXILIARY})\b)", body, re.IGNORECASE)
     noun = COUNTED.search(base)
     if not bare or not noun:

@@ -11,6 +11,7 @@ from pathlib import Path
 from qa.answer import ABSTAIN_TEXT, Answer, Timings
 from qa.build import BuildReport, Progress, build_index
 from qa.cite import cite, line_citation, line_saying
+from qa.compound import added, answer_in_parts, split
 from qa.drift import freshen
 from qa.embed import Embedder
 from qa.embed_remote import make_embedder
@@ -156,7 +157,32 @@ class Pipeline(Swappable):
         """Yield Tokens as the model writes, then the Answer, all from one build of the index.
         not_again: answers an ellipsis follow-up asks past ("And by May 20?" after "1,400")."""
         with self.pinned():
-            yield from self._answer(question, top_k, search_question, should_stop, not_again)
+            asked = search_question or question
+            parts = split(asked) if self.settings.two_part and not not_again else None
+            if parts is None:
+                yield from self._answer(question, top_k, search_question, should_stop, not_again)
+                return
+            started = time.perf_counter()
+
+            def one(part: str, searched: str | None, past: Sequence[str]) -> Answer:
+                return last_answer(self._answer(part, top_k, searched, should_stop, past))
+
+            whole, read = answer_in_parts(one, question, parts)
+            if whole is not None:
+                whole.search_question = search_question if asked != question else ""
+                whole.timings_ms.total = round((time.perf_counter() - started) * 1000, 1)
+                yield Token(whole.answer)
+                yield whole
+                return
+            # a part found nothing: the whole question read as one; the parts' time counts
+            for event in self._answer(question, top_k, search_question, should_stop):
+                if isinstance(event, Answer):
+                    spent = added([*(a.timings_ms for a in read), event.timings_ms])
+                    spent.total = round((time.perf_counter() - started) * 1000, 1)
+                    event.timings_ms = spent
+                    event.prompt_tokens += sum(a.prompt_tokens for a in read)
+                    event.completion_tokens += sum(a.completion_tokens for a in read)
+                yield event
 
     def _answer(
         self,
@@ -332,6 +358,16 @@ class Pipeline(Swappable):
         if result.abstain_reason:
             return
         result.answer, result.abstained, result.citations = text, False, citations
+
+
+def last_answer(events: Iterator[Token | Answer]) -> Answer:
+    """The Answer that ends a stream of events."""
+    answer = None
+    for event in events:
+        answer = event
+    if not isinstance(answer, Answer):
+        raise AssertionError("the stream ended without an answer")
+    return answer
 
 
 def repeats(answer: Answer, earlier: Sequence[str]) -> bool:

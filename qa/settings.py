@@ -129,6 +129,12 @@ class Settings(BaseSettings):
         "lower: on the dev conversations the evidence line is in the best 3 for 21 of 27 and in "
         "the best 5 for 24.",
     )
+    two_part: bool = Field(
+        True,
+        description='Answer a question that asks two things ("..., and how many by March 20?", '
+        '"how did X change between A and B?") as two questions, each read from its own line, '
+        "and join the answers; when either part finds nothing the whole question is read once.",
+    )
     max_choices: int = Field(4, ge=1, le=20, description="Candidate answers the model picks from.")
     reader: Literal["auto", "spans", "model", "choice"] = Field(
         "auto",

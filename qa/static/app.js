@@ -121,7 +121,10 @@ function newConversation() {
 
 function showAnswer(a) {
   remember(a);
-  if (a.search_question) {
+  if (a.parts && a.parts.length) {
+    $("searched").textContent = "↳ asked in two parts: " + a.parts.join(" · ");
+    $("searched").hidden = false;
+  } else if (a.search_question) {
     $("searched").textContent = "↳ searching: " + a.search_question;
     $("searched").hidden = false;
   }

@@ -1,0 +1,167 @@
+"""Two-part questions: how they split (a table), how the parts' answers join, and the pipeline
+asking them in two readings."""
+
+import pytest
+
+from qa.answer import ABSTAIN_TEXT, Answer, Timings
+from qa.cite import Citation
+from qa.compound import Compound, answer_in_parts, split
+
+# (question, first part, second part, second follows the first, a change) or None: one question
+TABLE = [
+    ("How many seats did the Greens win in the first round, and how many after the runoff?",
+     "How many seats did the Greens win in the first round?", "And how many after the runoff?",
+     True, False),
+    ("Who chaired the inquiry, and who wrote its report?",
+     "Who chaired the inquiry?", "And who wrote its report?", True, False),
+    ("How many nurses does the hospital employ according to the union, and according to the "
+     "board?", "How many nurses does the hospital employ according to the union?",
+     "And according to the board?", True, False),
+    ("How many buses did the council say were running, compared with the operator's figure?",
+     "How many buses did the council say were running?", "And the operator's figure?",
+     True, False),
+    ("How did the cost of the bridge change between the first estimate and the final bill?",
+     "What was the cost of the bridge in the first estimate?",
+     "What was the cost of the bridge in the final bill?", False, True),
+    ("How did the council's forecast grow from its first figure to its revised one?",
+     "What was the council's forecast in its first figure?",
+     "What was the council's forecast in its revised figure?", False, True),
+    ("By how much did the death toll rise between 4 March and 9 March?",
+     "What was the death toll on 4 March?", "What was the death toll on 9 March?", False, True),
+    ("How has the price of bread changed since the drought?",
+     "What was the price of bread before the drought?",
+     "What was the price of bread after the drought?", False, True),
+    # one question each
+    ("Which village is named both in the first report and in the second?", None),
+    ("How many people were hurt between the station and the bridge?", None),
+    ("Who won the vote and why?", None),
+    ("Who resigned, and when?", None),
+    ("How did the price change?", None),
+    ("Bread and milk, and how many eggs?", None),
+    ("What did the mayor say about the budget and the roads?", None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("row", TABLE, ids=[r[0][:40] for r in TABLE])
+def test_split(row):
+    question, *expected = row
+    found = split(question)
+    if expected == [None]:
+        assert found is None
+    else:
+        assert found == Compound(*expected)
+
+
+SEATS = "How many seats did the Greens win in the first round, and how many after the runoff?"
+
+
+def answer(question: str, text: str = "", line: int = 1, searched: str = "") -> Answer:
+    """An Answer as the pipeline gives it: abstained when there is no text."""
+    cited = [Citation(file="a.txt", start_line=line, end_line=line, quote=f"line {line} {text}")]
+    return Answer(
+        question=question,
+        answer=text or ABSTAIN_TEXT,
+        abstained=not text,
+        citations=cited if text else [],
+        retrieved=[],
+        timings_ms=Timings(generate=100.0, total=150.0),
+        model="fake",
+        search_question=searched,
+        signals={"evidence": 0.6 if line == 1 else 0.5},
+        prompt_tokens=300,
+        completion_tokens=3,
+    )
+
+
+class Script:
+    """A fake one-question ask: scripted replies in order; records what it was asked."""
+
+    def __init__(self, *replies: str) -> None:
+        self.replies = list(replies)
+        self.asked: list[tuple] = []
+
+    def __call__(self, question, searched, past):
+        self.asked.append((question, searched, list(past)))
+        line = len(self.asked)
+        return answer(question, self.replies.pop(0), line, searched or "")
+
+
+def test_both_parts_answered_are_joined_with_both_citations():
+    question = (
+        "How many seats did the Greens win in the first round, and how many after the runoff?"
+    )
+    ask = Script("12", "15")
+    whole, read = answer_in_parts(ask, question, split(question))
+    assert whole.answer == "12 and 15" and not whole.abstained and len(read) == 2
+    assert [c.start_line for c in whole.citations] == [1, 2]
+    assert whole.question == question
+    # the second part was made to stand alone with the first answer in hand, and asks past it
+    assert ask.asked[1] == (
+        "And how many after the runoff?",
+        "How many seats did the Greens win after the runoff?",
+        ["12"],
+    )
+    assert whole.parts == [
+        "How many seats did the Greens win in the first round?",
+        "How many seats did the Greens win after the runoff?",
+    ]
+    assert whole.signals["evidence"] == 0.5  # the weaker part's
+    assert whole.timings_ms.generate == 200.0 and whole.prompt_tokens == 600
+
+
+def test_a_change_is_from_the_first_figure_to_the_second():
+    question = (
+        "How did the cost of the bridge change between the first estimate and the final bill?"
+    )
+    ask = Script("2 million pounds", "3.1 million pounds")
+    whole, _ = answer_in_parts(ask, question, split(question))
+    assert whole.answer == "from 2 million pounds to 3.1 million pounds"
+    assert ask.asked[1][2] == ["2 million pounds"]  # the second reading asks past the first
+
+
+@pytest.mark.parametrize("replies", [("", "15"), ("12", ""), ("12", "12")])
+def test_a_part_that_finds_nothing_or_the_same_leaves_the_whole_question(replies):
+    question = (
+        "How many seats did the Greens win in the first round, and how many after the runoff?"
+    )
+    ask = Script(*replies)
+    whole, read = answer_in_parts(ask, question, split(question))
+    assert whole is None and len(read) == len(ask.asked)
+    assert len(ask.asked) == (1 if not replies[0] else 2)  # no second reading after nothing
+
+
+QUESTION = "How many Kinzhal missiles were shot down over Kyiv, and how many other missiles?"
+
+
+def test_the_pipeline_reads_each_part_and_cites_both(fake_pipeline):
+    fake_pipeline.reader_mode = "model"
+    fake_pipeline.generator.enqueue("six")
+    fake_pipeline.generator.enqueue("12 other missiles")
+    events = list(fake_pipeline.ask_stream(QUESTION))
+    whole = events[-1]
+    assert whole.answer == "six and 12 other missiles", whole
+    assert len(fake_pipeline.generator.history) == 2  # one reading per part
+    assert any("12 other missiles" in c.quote for c in whole.citations)
+    assert events[:-1] and "".join(e.text for e in events[:-1]) == whole.answer
+    assert whole.parts[0] == "How many Kinzhal missiles were shot down over Kyiv?"
+
+
+def test_the_pipeline_reads_the_whole_question_when_a_part_finds_nothing(fake_pipeline):
+    fake_pipeline.reader_mode = "model"
+    for reply in ("not stated", "six"):
+        fake_pipeline.generator.enqueue(reply)
+    whole = fake_pipeline.ask(QUESTION)
+    assert whole.answer == "six" and whole.parts == []
+    assert QUESTION in fake_pipeline.generator.history[-1][-1]["content"]
+    fake_pipeline.settings.two_part = False
+    fake_pipeline.generator.enqueue("six")
+    alone = fake_pipeline.ask(QUESTION)
+    assert whole.completion_tokens > alone.completion_tokens  # the part's reading counts
+
+
+def test_two_part_reading_can_be_turned_off(fake_pipeline):
+    fake_pipeline.reader_mode = "model"
+    fake_pipeline.settings.two_part = False
+    fake_pipeline.generator.enqueue("six")
+    assert fake_pipeline.ask(QUESTION).answer == "six"
+    assert len(fake_pipeline.generator.history) == 1
