@@ -17,36 +17,53 @@ from dataclasses import dataclass
 
 from qa.answer import Answer, Timings
 from qa.followup import Conversation
-from qa.mentions import AUXILIARY, MONTHS, PREPOSITIONS, WEEKDAYS, WH
+from qa.mentions import AUXILIARY, MONTHS, PREPOSITIONS, TIME_NOUNS, WEEKDAYS, WH
 
 # one question answered: (question, the question to search with or None, answers to ask past)
 AskOne = Callable[[str, str | None, Sequence[str]], Answer]
 
-# a second question coordinated with the first: ", and how many ...", " and who ..."; a phrase
-# that repeats the first question about something else needs the comma (", and according to
-# the company", ", and by March 20"): "between the start and 19 March" is one question
-SECOND_WH = re.compile(rf"(?:,\s*|\s+)and\s+(?=(?:{'|'.join(sorted(WH))})\b)", re.IGNORECASE)
-SECOND_PHRASE = re.compile(
-    rf",\s*and\s+(?=(?:according\s+to|{'|'.join(sorted(PREPOSITIONS))})\s)", re.IGNORECASE
-)
-# "..., compared with the port authority's figure?"
-COMPARED = re.compile(r",?\s+(?:compared\s+(?:with|to)|as\s+against|versus|vs\.?)\s+(?=\S)",
-                      re.IGNORECASE)  # fmt: skip
-CHANGE_VERBS = (
-    "change|changed|grow|grown|rise|risen|fall|fallen|drop|dropped|increase|increased|decrease|"
-    "decreased|shrink|shrunk|climb|climbed|move|moved|evolve|evolved|go up|gone up|go down|"
-    "gone down|develop|developed"
+WH_WORDS = "|".join(sorted(WH))
+# a second question coordinated with the first after a comma: ", and how many ...", ", and who
+# ..."; lower case ("WHO", "What Works" are names); ", and according to the company", ", and by
+# March 20" repeat the first question about something else
+SECOND_WH = re.compile(rf"(?:[,;]\s*|\s+)and\s+(?=(?:{WH_WORDS})\b)")
+SECOND_PHRASE = re.compile(rf",\s*and\s+(?=(?:according\s+to|{'|'.join(sorted(PREPOSITIONS))})\s)")
+# "How many workers did the union say were on strike, compared with the port authority's figure?"
+COMPARED = re.compile(r",?\s+compared\s+(?:with|to)\s+(?=\S)", re.IGNORECASE)
+COMPARATIVES = {"more", "less", "fewer", "higher", "lower", "bigger", "smaller", "better", "worse",
+                "than"}  # fmt: skip
+COUNTING = re.compile(r"^how\s+(?:many|much)\b", re.IGNORECASE)
+# verbs of a figure going up or down (or of anything changing)
+MOVES = (
+    "grow|grown|rise|risen|fall|fallen|drop|dropped|increase|increased|decrease|decreased|shrink|"
+    "shrunk|climb|climbed|go up|gone up|go down|gone down"
 )
 # "How did the number of cancelled flights grow from the first announcement to the final tally?"
 # "How has the turnout figure changed since the recount?"
 CHANGE = re.compile(
-    rf"^(?:by\s+)?how\s+(?:much\s+|far\s+)?(?:{AUXILIARY})\s+(?P<what>.+?)\s+"
-    rf"(?:{CHANGE_VERBS})\b\s*(?P<when>.*?)[\s?.!]*$",
+    rf"^(?:by\s+)?how\s+(?:much\s+)?(?:{AUXILIARY})\s+(?P<what>.+?)\s+"
+    rf"(?:change|changed|{MOVES})\b\s*(?P<when>.*)$",
     re.IGNORECASE,
 )
 BETWEEN = re.compile(r"^(?:between|from)\s+(?P<a>.+?)\s+(?:and|to)\s+(?P<b>.+)$", re.IGNORECASE)
-AFTER = re.compile(r"^(?P<prep>after|since|following)\s+(?P<event>.+)$", re.IGNORECASE)
+AFTER = re.compile(r"^(?P<where>.*?)\b(?:after|since|following)\s+(?P<event>.+)$", re.IGNORECASE)
+# "What was the price of oil before and after the attack?"
+BEFORE_AFTER = re.compile(r"^(?P<head>.+?)\s+before\s+and\s+after\s+(?P<event>.+)$", re.IGNORECASE)
 DATE_START = re.compile(rf"^(?:\d|(?:{'|'.join([*MONTHS, *WEEKDAYS])})\b)", re.IGNORECASE)
+# a change is two readings of a figure: the thing that changed is counted or measured
+# words that place a reading in time: "its first figure", "the final tally", "the recount"
+SEQUENCE = {"first", "initial", "original", "earlier", "previous", "last", "latest", "final",
+            "revised", "new", "later", "recount", "current"} | TIME_NOUNS  # fmt: skip
+MEASURES = set(
+    "number figure figures total count tally toll price prices cost costs rate share level amount "
+    "estimate forecast turnout budget bill value size score sum percentage proportion population "
+    "majority lead debt deficit income revenue profit loss wage wages salary fee fare offer pay "
+    "margin attendance capacity"
+    .split()
+)  # fmt: skip
+# a figure given in the question ("rise from £10.42 to £11.44") is no time to read at
+FIGURE = re.compile(r"^[£$€]?\d[\d,.]*(?:\s*(?:%|per\s*cent|percent|[a-z]+))?$", re.IGNORECASE)
+YEAR = re.compile(r"^(?:19|20)\d\d\b")
 
 
 @dataclass
@@ -70,38 +87,111 @@ def split(question: str) -> Compound | None:
     text = " ".join(question.split()).rstrip("?.! ")
     if not text:
         return None
+    first, mark, second = text.partition("? ")
+    asked = re.sub(r"^(?:and|but)\s+", "", second, flags=re.IGNORECASE)
+    if mark and asks(first) and asks(asked) and len(asked.split()) > 1 and "?" not in second:
+        return Compound(f"{first}?", f"{second}?")  # "How many died? And how many were hurt?"
     change = CHANGE.match(text)
     if change:
         return changed(change.group("what"), change.group("when"))
+    both = BEFORE_AFTER.match(text)
+    if both:
+        head, event = both.group("head"), both.group("event")
+        if asks(head) and measured(head) and "," not in event:
+            return Compound(f"{capital(head)} before {event}?", f"{capital(head)} after {event}?",
+                            False, True)  # fmt: skip
+        return None
     for pattern in (SECOND_WH, SECOND_PHRASE, COMPARED):
         cut = last_match(pattern, text)
         if cut is None:
             continue
         head, tail = text[: cut.start()].strip(" ,"), text[cut.end() :].strip(" ,")
-        # "and why?" asks for no short answer of its own: one question
-        if len(head.split()) < 3 or len(tail.split()) < 2 or not asks(head):
-            continue
-        return Compound(f"{capital(head)}?", f"And {tail}?")
+        if coordinated(head, tail, pattern, cut.group()):
+            return Compound(f"{capital(head)}?", f"And {tail}?")
+        return None
     return None
 
 
+def coordinated(head: str, tail: str, pattern: re.Pattern, joint: str) -> bool:
+    """A cut that leaves two questions: the head asks one ("After the storm ..., and when"
+    does not), the tail is one clause (no comma: "in particular child poverty, and crime"), no
+    third part follows, and the "and" joins questions, not the ends of a list ("before,
+    during, and after the trial"), of a "between" ("between the call and when ...") or of two
+    relative clauses ("the boy who was hit ..., and who later died")."""
+    comma = joint.strip()[:1] in (",", ";")
+    if not asks(head) or not tail or "," in tail or len(head.split()) < (3 if comma else 4):
+        return False  # "At what time and where ...": one question
+    if SECOND_WH.search(head) or SECOND_PHRASE.search(head):
+        return False  # three parts or more: left whole
+    if re.search(r"\bbetween\b(?!.*\band\b)", head, re.IGNORECASE):
+        return False
+    if pattern is COMPARED:  # a count against another's: "how many ..., compared with Sweden"
+        said = {w.lower() for w in head.split()}
+        return bool(COUNTING.match(head)) and not said & COMPARATIVES  # not "how much more"
+    if len(tail.split()) < 2:
+        return False  # "and why?": no short answer of its own
+    asking = bool(set(tail.lower().split()[1:3]) & WH)  # ", and by how much?"
+    if pattern is SECOND_PHRASE and not asking:  # "by March 20" replaces the first's "by March 11"
+        opening = "according" if tail.lower().startswith("according") else tail.split()[0].lower()
+        said = {w.lower() for w in head.split()}
+        return "," not in head and opening in said  # not a list ("in Leeds, in Hull, and in ...")
+    if re.fullmatch(AUXILIARY, head.split()[0].lower()):
+        return False  # "Did they say who knew and when they knew it?": one yes-or-no question
+    wh = tail.split()[0].lower()
+    later = [w.lower() for w in re.findall(r"[\w’'-]+", head)[1:]]
+    if wh in later:
+        return False  # "the boy who was hit ..., and who later died": relative clauses
+    last = head.rsplit(",", 1)[-1].split() if "," in head else head.split()
+    return len(last) > 2
+
+
+def measured(text: str) -> bool:
+    """The text names a figure: a measure noun, or asks how many or how much."""
+    said = {w.lower() for w in re.findall(r"[\w’'-]+", text)}
+    return bool(said & MEASURES) or bool(COUNTING.match(text))
+
+
 def changed(what: str, when: str) -> Compound | None:
-    """A change asked about as two readings of the same thing: between two times, or before
-    and after an event; a change with no times ("How did the cost change?") is one question."""
-    what = what.strip()
+    """A change of a figure asked about as two readings of it: between two times, or before
+    and after an event. The figure is a measure ("the cost", "the number of ..."), or, between
+    two times, the times are times ("between March and May"). Not a change with no times ("How
+    did the cost change?"), of a thing that is no figure ("How has the town changed since ...",
+    "How did the fire move from the kitchen to the roof"), between two figures the question
+    gives ("from £10.42 to £11.44"), or inside a clause ("drivers react when prices rose")."""
+    what, when = what.strip(), when.strip()
+    said = {w.lower() for w in re.findall(r"[\w’'-]+", what)}
+    if said & {"when", "where", "while", "as", "if", "because", "and", "or"} or "," in when:
+        return None
     between = BETWEEN.match(when)
     if between:
         a, b = between.group("a"), between.group("b")
+        if " and " in b or any(FIGURE.match(t) and not timely(t) for t in (a, b)):
+            return None  # "between 2019 and 2024 in Scotland and Wales": whose is the place?
+        if a[-1].isdigit() and b[0].isdigit() and len(b.split()) > 1:
+            return None  # "between the 2011 and 2021 censuses": one noun for both
+        if not (measured(what) or all(timely(t) for t in (a, b))):
+            return None
         if b.lower().endswith(" one") and len(a.split()) > 1:  # "its first figure ... revised one"
             b = f"{b[:-4]} {a.split()[-1]}"
         return Compound(f"What was {what} {at(a)}?", f"What was {what} {at(b)}?", False, True)
     after = AFTER.match(when)
-    if after:
-        event = after.group("event")
+    if after and measured(what):
+        where, event = after.group("where").strip(), after.group("event")
+        if set(where.lower().split()) & TIME_NOUNS:
+            return None  # "in the month after the invasion" is one span of time
+        if where and where.split()[0].lower() not in PREPOSITIONS:
+            return None  # "rise so fast after the storm": how, not how much
+        what = f"{what} {where}".strip()  # "the number of nurses in Wales since 2015"
         return Compound(
             f"What was {what} before {event}?", f"What was {what} after {event}?", False, True
         )
     return None
+
+
+def timely(text: str) -> bool:
+    """A phrase that places something in time: a date, a year, "the first estimate"."""
+    said = {w.lower() for w in re.findall(r"[\w’'-]+", text)}
+    return bool(said & SEQUENCE) or bool(YEAR.match(text))
 
 
 def at(time: str) -> str:
@@ -110,13 +200,21 @@ def at(time: str) -> str:
     first = time.split()[0].lower()
     if first in PREPOSITIONS or first in {"when", "before", "after", "until"}:
         return time
-    return f"on {time}" if DATE_START.match(time) else f"in {time}"
+    if YEAR.match(time):
+        return f"in {time}"
+    day = DATE_START.match(time) and (re.search(r"\d", time) or time.split()[0].lower() in WEEKDAYS)
+    return f"on {time}" if day else f"in {time}"  # "on 4 March", "on Monday", "in March"
 
 
 def asks(text: str) -> bool:
-    """The text opens as a question: a question word or an auxiliary ("Did ...", "Is ...")."""
-    first = text.split()[0].lower()
-    return first in WH or re.fullmatch(AUXILIARY, first) is not None or first in PREPOSITIONS
+    """The text opens as a question: a question word or an auxiliary ("Did ...", "Is ..."), or
+    a preposition and then a question word ("In which month ...", "By how much ...")."""
+    words = text.lower().split()
+    if not words:
+        return False
+    if words[0] in PREPOSITIONS:
+        return bool(set(words[1:3]) & WH)
+    return words[0] in WH or re.fullmatch(AUXILIARY, words[0]) is not None
 
 
 def last_match(pattern: re.Pattern, text: str) -> re.Match | None:

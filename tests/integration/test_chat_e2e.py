@@ -53,6 +53,13 @@ def test_chat_in_a_terminal(built, tmp_path):
     child.sendline("/why")
     child.expect(r"searched: What did \S+ Gladkov say")
     child.expect_exact(PROMPT)
+    # a question that asks two things is asked as two, each answer with its own line
+    child.sendline("Who is the mayor of Kyiv, and who is the governor of the Belgorod region?")
+    child.expect(rf"Vitali Klitschko and Viacheslav Gladkov{ESC} \[1\] \[2\]")
+    child.expect(r"asked in two parts: Who is the mayor of Kyiv\? · Who is the governor")
+    child.expect(r"\[1\] 000_0d498ca450f5f7ad\.txt:31-31")
+    child.expect(r"\[2\] 004_2675d70d740d79ff\.txt:40-40")
+    child.expect_exact(PROMPT)
     child.sendline("/quit")
     child.expect(pexpect.EOF)
     child.close()
