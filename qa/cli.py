@@ -420,6 +420,8 @@ def print_answer(answer) -> None:
             console.print(Text(f"  closest: {p.file}:{p.start_line}-{p.end_line}", style="dim"))
     if answer.stale:
         console.print(Text("(articles changed since indexing: run `qa index`)", style="yellow"))
+    if answer.parts:
+        console.print(Text(f"asked in two parts: {' · '.join(answer.parts)}", style="dim"))
     for i, c in enumerate(answer.citations, 1):
         console.print(Text(f"[{i}] {c.file}:{c.start_line}-{c.end_line}", style="cyan"))
         for line in c.quote.splitlines():
