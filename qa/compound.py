@@ -46,7 +46,8 @@ CHANGE = re.compile(
     re.IGNORECASE,
 )
 BETWEEN = re.compile(r"^(?:between|from)\s+(?P<a>.+?)\s+(?:and|to)\s+(?P<b>.+)$", re.IGNORECASE)
-AFTER = re.compile(r"^(?P<where>.*?)\b(?:after|since|following)\s+(?P<event>.+)$", re.IGNORECASE)
+# ("since January" runs from January to now: no reading before it is asked for)
+AFTER = re.compile(r"^(?P<where>.*?)\b(?:after|following)\s+(?P<event>.+)$", re.IGNORECASE)
 # "What was the price of oil before and after the attack?"
 BEFORE_AFTER = re.compile(r"^(?P<head>.+?)\s+before\s+and\s+after\s+(?P<event>.+)$", re.IGNORECASE)
 DATE_START = re.compile(rf"^(?:\d|(?:{'|'.join([*MONTHS, *WEEKDAYS])})\b)", re.IGNORECASE)
@@ -63,6 +64,9 @@ MEASURES = set(
 )  # fmt: skip
 # a figure given in the question ("rise from £10.42 to £11.44") is no time to read at
 FIGURE = re.compile(r"^[£$€]?\d[\d,.]*(?:\s*(?:%|per\s*cent|percent|[a-z]+))?$", re.IGNORECASE)
+ORDINALS = set(
+    "first second third fourth fifth sixth seventh eighth ninth tenth last final".split()
+)
 YEAR = re.compile(r"^(?:19|20)\d\d\b")
 
 
@@ -105,7 +109,7 @@ def split(question: str) -> Compound | None:
         cut = last_match(pattern, text)
         if cut is None:
             continue
-        head, tail = text[: cut.start()].strip(" ,"), text[cut.end() :].strip(" ,")
+        head, tail = text[: cut.start()].strip(" ,;-–—"), text[cut.end() :].strip(" ,")
         if coordinated(head, tail, pattern, cut.group()):
             return Compound(f"{capital(head)}?", f"And {tail}?")
         return None
@@ -127,7 +131,10 @@ def coordinated(head: str, tail: str, pattern: re.Pattern, joint: str) -> bool:
         return False
     if pattern is COMPARED:  # a count against another's: "how many ..., compared with Sweden"
         said = {w.lower() for w in head.split()}
-        return bool(COUNTING.match(head)) and not said & COMPARATIVES  # not "how much more"
+        # another named one ("Sweden", "February", "the port authority's figure"), not a
+        # benchmark ("expectations", "its target", "what the polls predicted")
+        other = tail[0].isupper() or re.search(r"\w['’]s?\b", tail) is not None
+        return bool(COUNTING.match(head)) and not said & COMPARATIVES and other
     if len(tail.split()) < 2:
         return False  # "and why?": no short answer of its own
     asking = bool(set(tail.lower().split()[1:3]) & WH)  # ", and by how much?"
@@ -167,8 +174,8 @@ def changed(what: str, when: str) -> Compound | None:
         a, b = between.group("a"), between.group("b")
         if " and " in b or any(FIGURE.match(t) and not timely(t) for t in (a, b)):
             return None  # "between 2019 and 2024 in Scotland and Wales": whose is the place?
-        if a[-1].isdigit() and b[0].isdigit() and len(b.split()) > 1:
-            return None  # "between the 2011 and 2021 censuses": one noun for both
+        if ordinal(a.split()[-1]) and len(b.split()) > 1 and ordinal(b.split()[0]):
+            return None  # "between the 2011 and 2021 censuses", "the first and second waves"
         if not (measured(what) or all(timely(t) for t in (a, b))):
             return None
         if b.lower().endswith(" one") and len(a.split()) > 1:  # "its first figure ... revised one"
@@ -186,6 +193,11 @@ def changed(what: str, when: str) -> Compound | None:
             f"What was {what} before {event}?", f"What was {what} after {event}?", False, True
         )
     return None
+
+
+def ordinal(word: str) -> bool:
+    """A number or an ordinal: "2011", "first", "3rd"."""
+    return word[:1].isdigit() or word.lower() in ORDINALS
 
 
 def timely(text: str) -> bool:
