@@ -105,6 +105,17 @@ def test_abstention_is_shown_as_one(browser, site):
     browser.save_screenshot(str(SHOTS / "3-abstention.png"))
 
 
+def test_a_question_that_asks_two_things_shows_both_answers_and_parts(browser, site):
+    browser.get(site.url + "/")
+    wait(browser, ec.element_to_be_clickable((By.ID, "new-conversation")), 30).click()
+    ask(browser, site, "Who is the mayor of Kyiv, and who is the governor of the Belgorod region?")
+    wait(browser, lambda b: len(b.find_elements(By.CSS_SELECTOR, "#chips .chip")) == 2)
+    answer = browser.find_element(By.ID, "answer-text").text
+    assert answer == "Vitali Klitschko and Viacheslav Gladkov [1] [2]"  # a marker per line
+    searched = browser.find_element(By.ID, "searched")
+    assert searched.is_displayed() and searched.text.startswith("↳ asked in two parts: ")
+
+
 def test_article_markup_is_shown_as_text(browser, site):
     browser.get(site.url + "/")
     link = wait(browser, ec.element_to_be_clickable((By.XPATH, "//button[text()='Markup sample']")))
