@@ -33,13 +33,13 @@ COMPARED = re.compile(r",?\s+compared\s+(?:with|to)\s+(?=\S)", re.IGNORECASE)
 COMPARATIVES = {"more", "less", "fewer", "higher", "lower", "bigger", "smaller", "better", "worse",
                 "than"}  # fmt: skip
 COUNTING = re.compile(r"^how\s+(?:many|much)\b", re.IGNORECASE)
-# verbs of a figure going up or down (or of anything changing)
+# verbs of a figure going up or down ("change" is added where they are used)
 MOVES = (
     "grow|grown|rise|risen|fall|fallen|drop|dropped|increase|increased|decrease|decreased|shrink|"
     "shrunk|climb|climbed|go up|gone up|go down|gone down"
 )
 # "How did the number of cancelled flights grow from the first announcement to the final tally?"
-# "How has the turnout figure changed since the recount?"
+# "How did the turnout figure change after the recount?"
 CHANGE = re.compile(
     rf"^(?:by\s+)?how\s+(?:much\s+)?(?:{AUXILIARY})\s+(?P<what>.+?)\s+"
     rf"(?:change|changed|{MOVES})\b\s*(?P<when>.*)$",
@@ -51,10 +51,10 @@ AFTER = re.compile(r"^(?P<where>.*?)\b(?:after|following)\s+(?P<event>.+)$", re.
 # "What was the price of oil before and after the attack?"
 BEFORE_AFTER = re.compile(r"^(?P<head>.+?)\s+before\s+and\s+after\s+(?P<event>.+)$", re.IGNORECASE)
 DATE_START = re.compile(rf"^(?:\d|(?:{'|'.join([*MONTHS, *WEEKDAYS])})\b)", re.IGNORECASE)
-# a change is two readings of a figure: the thing that changed is counted or measured
 # words that place a reading in time: "its first figure", "the final tally", "the recount"
 SEQUENCE = {"first", "initial", "original", "earlier", "previous", "last", "latest", "final",
             "revised", "new", "later", "recount", "current"} | TIME_NOUNS  # fmt: skip
+# a change is two readings of a figure: the thing that changed is counted or measured
 MEASURES = set(
     "number figure figures total count tally toll price prices cost costs rate share level amount "
     "estimate forecast turnout budget bill value size score sum percentage proportion population "
