@@ -91,13 +91,17 @@ def split(question: str) -> Compound | None:
     text = " ".join(question.split()).rstrip("?.! ")
     if not text:
         return None
-    first, mark, second = text.partition("? ")
-    asked = re.sub(r"^(?:and|but)\s+", "", second, flags=re.IGNORECASE)
-    if mark and asks(first) and asks(asked) and len(asked.split()) > 1 and "?" not in second:
-        return Compound(f"{first}?", f"{second}?")  # "How many died? And how many were hurt?"
+    # two sentences that are both questions: "How many died? And how many were hurt?"
+    for mark in ("? ", ". "):
+        first, found, second = text.partition(mark)
+        asked = re.sub(r"^(?:and|but)\s+", "", second, flags=re.IGNORECASE)
+        if found and asks(first) and asks(asked) and len(asked.split()) > 1:
+            if "?" not in second and ". " not in second and len(first.split()) > 2:
+                return Compound(f"{first}?", f"{second}?")
     change = CHANGE.match(text)
-    if change:
-        return changed(change.group("what"), change.group("when"))
+    parts = change and changed(change.group("what"), change.group("when"))
+    if parts:
+        return parts
     both = BEFORE_AFTER.match(text)
     if both:
         head, event = both.group("head"), both.group("event")

@@ -41,6 +41,11 @@ TABLE = [
      "What was the price of oil after the attack?", False, True),
     ("By how much did unemployment rise between March and May?",
      "What was unemployment in March?", "What was unemployment in May?", False, True),
+    ("What was the jobless rate in May. What was it in June",
+     "What was the jobless rate in May?", "What was it in June?", True, False),
+    ("How much did the shares fall on Monday, and how much did they recover on Tuesday?",
+     "How much did the shares fall on Monday?", "And how much did they recover on Tuesday?",
+     True, False),
     # one question each
     ("What did UNICEF and WHO say about the outbreak?", None),
     ("What happened between the first call and when the ambulance arrived?", None),
