@@ -2,6 +2,8 @@
 asking them in two readings."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qa.answer import ABSTAIN_TEXT, Answer, Timings
 from qa.cite import Citation
@@ -202,3 +204,26 @@ def test_two_part_reading_can_be_turned_off(fake_pipeline):
     fake_pipeline.generator.enqueue("six")
     assert fake_pipeline.ask(QUESTION).answer == "six"
     assert len(fake_pipeline.generator.history) == 1
+
+
+WORDS = st.sampled_from(
+    "how many what who when and , ? . between from to after before compared with the first "
+    "final cost number rose fell changed by March 20 WHO in of a according union".split()
+)
+
+
+PHRASES = st.lists(WORDS, max_size=8).map(" ".join)
+SHAPES = st.sampled_from([
+    "How many {}, and how many {}?", "How did the cost change between {} and {}?",
+    "Who {}? And who {}?", "What was the {} before and after {}?", "How many {} compared with {}",
+])  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(WORDS, max_size=24).map(" ".join) | st.text(max_size=80)
+       | st.builds(lambda shape, a, b: shape.format(a, b), SHAPES, PHRASES, PHRASES))  # fmt: skip
+def test_split_never_fails_and_its_parts_are_questions(text):
+    found = split(text)
+    if found is not None:
+        for part in (found.first, found.second):
+            assert part.endswith("?") and len(part.strip(" ?")) > 0
