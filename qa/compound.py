@@ -23,9 +23,9 @@ from qa.mentions import AUXILIARY, MONTHS, PREPOSITIONS, TIME_NOUNS, WEEKDAYS, W
 AskOne = Callable[[str, str | None, Sequence[str]], Answer]
 
 WH_WORDS = "|".join(sorted(WH))
-# a second question coordinated with the first after a comma: ", and how many ...", ", and who
-# ..."; lower case ("WHO", "What Works" are names); ", and according to the company", ", and by
-# March 20" repeat the first question about something else
+# a second question coordinated with the first: ", and how many ...", " and who ..." (lower
+# case: "WHO", "What Works" are names); after a comma, ", and according to the company", ", and
+# by March 20" repeat the first question about something else
 SECOND_WH = re.compile(rf"(?:[,;]\s*|\s+)and\s+(?=(?:{WH_WORDS})\b)")
 SECOND_PHRASE = re.compile(rf",\s*and\s+(?=(?:according\s+to|{'|'.join(sorted(PREPOSITIONS))})\s)")
 # "How many workers did the union say were on strike, compared with the port authority's figure?"
@@ -40,8 +40,9 @@ MOVES = (
 )
 # "How did the number of cancelled flights grow from the first announcement to the final tally?"
 # "How did the turnout figure change after the recount?"
+# ("By how much did X rise ...?" asks for one amount, which a line may state: not split)
 CHANGE = re.compile(
-    rf"^(?:by\s+)?how\s+(?:much\s+)?(?:{AUXILIARY})\s+(?P<what>.+?)\s+"
+    rf"^how\s+(?:{AUXILIARY})\s+(?P<what>.+?)\s+"
     rf"(?:change|changed|{MOVES})\b\s*(?P<when>.*)$",
     re.IGNORECASE,
 )
@@ -63,7 +64,8 @@ MEASURES = set(
     .split()
 )  # fmt: skip
 # a figure given in the question ("rise from £10.42 to £11.44") is no time to read at
-FIGURE = re.compile(r"^[£$€]?\d[\d,.]*(?:\s*(?:%|per\s*cent|percent|[a-z]+))?$", re.IGNORECASE)
+FIGURE = re.compile(r"^[£$€]?\d[\d,.\-–]*(?:\s*(?:%|per\s*cent|percent|[a-z]+))?$", re.IGNORECASE)
+TITLES = set("mr mrs ms dr st jr sr gen col lt sgt rev prof gov sen rep capt maj no vs".split())
 ORDINALS = set(
     "first second third fourth fifth sixth seventh eighth ninth tenth last final".split()
 )
@@ -91,13 +93,17 @@ def split(question: str) -> Compound | None:
     text = " ".join(question.split()).rstrip("?.! ")
     if not text:
         return None
-    # two sentences that are both questions: "How many died? And how many were hurt?"
+    # two sentences that are both questions: "How many died? And how many were hurt?"; a full
+    # stop after a title or an initial ("Mrs. May", "U.S.") ends no sentence
     for mark in ("? ", ". "):
         first, found, second = text.partition(mark)
         asked = re.sub(r"^(?:and|but)\s+", "", second, flags=re.IGNORECASE)
-        if found and asks(first) and asks(asked) and len(asked.split()) > 1:
-            if "?" not in second and ". " not in second and len(first.split()) > 2:
-                return Compound(f"{first}?", f"{second}?")
+        last = first.split()[-1] if first.split() else ""
+        sentence = second[:1].isupper() and not abbreviation(last)
+        if found and (mark == "? " or sentence) and asks(first) and asks(asked):
+            if len(asked.split()) > 1 and "?" not in second and ". " not in second:
+                if len(first.split()) > 2:
+                    return Compound(f"{first}?", f"{second}?")
     change = CHANGE.match(text)
     parts = change and changed(change.group("what"), change.group("when"))
     if parts:
@@ -115,7 +121,10 @@ def split(question: str) -> Compound | None:
             continue
         head, tail = text[: cut.start()].strip(" ,;-–—"), text[cut.end() :].strip(" ,")
         if coordinated(head, tail, pattern, cut.group()):
-            return Compound(f"{capital(head)}?", f"And {tail}?")
+            # a question of its own ("who is the governor ...?") needs no "And", which would
+            # make the resolver add the first part's names; a phrase does ("And by March 20?")
+            second = capital(tail) if pattern is SECOND_WH else f"And {tail}"
+            return Compound(f"{capital(head)}?", f"{second}?")
         return None
     return None
 
@@ -133,6 +142,8 @@ def coordinated(head: str, tail: str, pattern: re.Pattern, joint: str) -> bool:
         return False  # three parts or more: left whole
     if re.search(r"\bbetween\b(?!.*\band\b)", head, re.IGNORECASE):
         return False
+    if head.split()[-1].lower() in WH:
+        return False  # "say about when and how the money is spent": one embedded question
     if pattern is COMPARED:  # a count against another's: "how many ..., compared with Sweden"
         said = {w.lower() for w in head.split()}
         # another named one ("Sweden", "February", "the port authority's figure"), not a
@@ -180,6 +191,8 @@ def changed(what: str, when: str) -> Compound | None:
             return None  # "between 2019 and 2024 in Scotland and Wales": whose is the place?
         if ordinal(a.split()[-1]) and len(b.split()) > 1 and ordinal(b.split()[0]):
             return None  # "between the 2011 and 2021 censuses", "the first and second waves"
+        if shares(a, b):
+            return None  # "the start and end of the year", "Monday's and Tuesday's reports"
         if not (measured(what) or all(timely(t) for t in (a, b))):
             return None
         if b.lower().endswith(" one") and len(a.split()) > 1:  # "its first figure ... revised one"
@@ -199,6 +212,21 @@ def changed(what: str, when: str) -> Compound | None:
     return None
 
 
+def abbreviation(word: str) -> bool:
+    """A word a full stop follows without ending a sentence: a title ("Mrs", "Dr"), an initial
+    ("J"), an initialism ("U.S")."""
+    return word.lower().strip(".") in TITLES or len(word) == 1 or "." in word
+
+
+def shares(a: str, b: str) -> bool:
+    """The two times share words the first leaves to the second ("the start and end of the
+    year", "Monday's and Tuesday's reports"), or the second carries a place or a qualifier the
+    first may want too ("between January and March in the UK")."""
+    if a.endswith(("'s", "’s")) or re.search(r"\s(?:in|at|for|among)\s", b):
+        return True
+    return len(a.split()) <= 2 and len(b.split()) > len(a.split()) + 1 and " of " in f" {b} "
+
+
 def ordinal(word: str) -> bool:
     """A number or an ordinal: "2011", "first", "3rd"."""
     return word[:1].isdigit() or word.lower() in ORDINALS
@@ -214,6 +242,8 @@ def at(time: str) -> str:
     """A time as a phrase that can follow "What was the figure": "on 4 March", "in the
     recount", "by the end" (a phrase that opens with its own preposition keeps it)."""
     first = time.split()[0].lower()
+    if time.lower() in ("now", "today", "then"):
+        return time
     if first in PREPOSITIONS or first in {"when", "before", "after", "until"}:
         return time
     if YEAR.match(time):
@@ -244,12 +274,14 @@ def capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def answer_in_parts(ask: AskOne, question: str, parts: Compound) -> tuple[Answer | None, list]:
+def answer_in_parts(
+    ask: AskOne, question: str, parts: Compound, stopped: Callable[[], bool] = lambda: False
+) -> tuple[Answer | None, list]:
     """Both parts answered and joined into one Answer, or None when either part finds nothing
-    or both find the same thing (then the whole question is read as one); and the part
-    Answers, whose time counts either way."""
+    or both find the same thing (then the whole question is read as one) or the asker stopped
+    after the first; and the part Answers, whose time counts either way."""
     first = ask(parts.first, None, ())
-    if first.abstained:
+    if first.abstained or stopped():
         return None, [first]
     if parts.follows:  # "And according to the company?": resolved with the first answer in hand
         conversation = Conversation()
@@ -271,7 +303,8 @@ def joined(question: str, parts: Compound, first: Answer, second: Answer) -> Ans
     retrieved = first.retrieved + [
         p for p in second.retrieved if (p.id or (p.file, p.start_line)) not in seen
     ]
-    signals = {k: min(a.signals.get(k, v) for a in both) for k, v in first.signals.items()}
+    names = {k for a in both for k in a.signals}  # each the weaker part's, where both have it
+    signals = {k: min(a.signals[k] for a in both if k in a.signals) for k in sorted(names)}
     return first.model_copy(
         update={
             "question": question,
@@ -284,6 +317,9 @@ def joined(question: str, parts: Compound, first: Answer, second: Answer) -> Ans
             "prompt_tokens": first.prompt_tokens + second.prompt_tokens,
             "completion_tokens": first.completion_tokens + second.completion_tokens,
             "stale": first.stale or second.stale,
+            "answered_by": "model"
+            if "model" in (first.answered_by, second.answered_by)
+            else first.answered_by,
             "search_question": "",
             "parts": [a.search_question or a.question for a in both],
         }

@@ -401,7 +401,7 @@ class Conversation:
     def remember(self, answer: Answer) -> None:
         """Record an Answer: an abstention adds its question only."""
         searched = answer.search_question or answer.question
-        if answer.abstained:
+        if answer.abstained or answer.parts:  # two answers joined ("24 and 31") are no one thing
             self.add(answer.question, searched)
             return
         self.add(answer.question, searched, answer.answer, [c.quote for c in answer.citations])
@@ -703,7 +703,7 @@ def same_asking(body: str, base: str) -> str:
         return ""
     rest = body[asked.end() :].strip(" ?.!")
     said = [w.lower() for w in TOKEN.findall(rest)]
-    if not rest or len(said) > 8 or set(said) & (WH | AUX) or "n't" in rest or "n’t" in rest:
+    if not said or len(said) > 8 or set(said) & (WH | AUX) or "n't" in rest or "n’t" in rest:
         return ""
     # a place or time ("by March 20", "a few days later on March 14"), not a noun of its own
     # ("how many other missiles?") nor a verb ("how many still can't go home")

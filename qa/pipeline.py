@@ -155,21 +155,28 @@ class Pipeline(Swappable):
         not_again: Sequence[str] = (),
     ) -> Iterator[Token | Answer]:
         """Yield Tokens as the model writes, then the Answer, all from one build of the index.
-        not_again: answers an ellipsis follow-up asks past ("And by May 20?" after "1,400")."""
+        A question that asks two things is read in two parts and its joined answer comes as one
+        Token. not_again: answers an ellipsis follow-up asks past ("And by May 20?" after
+        "1,400")."""
         with self.pinned():
-            asked = search_question or question
+            asked = (search_question or question or "").strip()
             parts = split(asked) if self.settings.two_part and not not_again else None
             if parts is None:
                 yield from self._answer(question, top_k, search_question, should_stop, not_again)
                 return
+            question = self.check_question(question)  # the whole is held to the limits too
             started = time.perf_counter()
+            stopped = should_stop or (lambda: False)
 
             def one(part: str, searched: str | None, past: Sequence[str]) -> Answer:
                 return last_answer(self._answer(part, top_k, searched, should_stop, past))
 
-            whole, read = answer_in_parts(one, question, parts)
+            whole, read = answer_in_parts(one, question, parts, stopped)
+            if whole is None and stopped():  # no more readings once the asker has gone
+                whole = read[-1].model_copy(update={"question": question})
+                whole.timings_ms = added(a.timings_ms for a in read)
             if whole is not None:
-                whole.search_question = search_question if asked != question else ""
+                whole.search_question = asked if asked != question else ""
                 whole.timings_ms.total = round((time.perf_counter() - started) * 1000, 1)
                 yield Token(whole.answer)
                 yield whole

@@ -133,7 +133,8 @@ class Settings(BaseSettings):
         True,
         description='Answer a question that asks two things ("..., and how many by March 20?", '
         '"how did X change between A and B?") as two questions, each read from its own line, '
-        "and join the answers; when either part finds nothing the whole question is read once.",
+        "and join the answers; when either part finds nothing, or both find the same, the whole "
+        "question is read once as before.",
     )
     max_choices: int = Field(4, ge=1, le=20, description="Candidate answers the model picks from.")
     reader: Literal["auto", "spans", "model", "choice"] = Field(

@@ -458,6 +458,8 @@ TABLE = [
     ([("How many buses ran when the depot first reopened?", "12",
        ["Only 12 buses ran when the depot first reopened."])],
      "and how many a week later on June 9?", "How many buses ran a week later on June 9?"),
+    ([("How many claims were paid by May 3?", "600", ["About 600 claims were paid by May 3."])],
+     "and how many…?", "How many… were paid by May 3?"),  # nothing after "how many" to put in
     ([("How many buses ran on Monday?", "12", ["Only 12 buses ran on Monday."])],
      "and how many other vehicles?", "How many other vehicles, how many buses ran on Monday?"),
     ([("How many samples did the lab test?", "40", ["The lab tested 40 samples."])],
