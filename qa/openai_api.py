@@ -188,7 +188,9 @@ def answer_text(reply: Message) -> str:
     """What an assistant message answered: its qa object's answer, else its first line."""
     extra = (reply.model_extra or {}).get("qa")
     if isinstance(extra, dict) and isinstance(extra.get("answer"), str):
-        return "" if extra.get("abstained") is True else extra["answer"].strip()
+        # an abstention, or two answers joined ("24 and 31"), names no one thing to point at
+        joined = extra.get("abstained") is True or bool(extra.get("parts"))
+        return "" if joined else extra["answer"].strip()
     content = reply.text().strip()
     return content.splitlines()[0].strip() if content else ""
 

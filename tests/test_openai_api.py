@@ -35,6 +35,13 @@ def test_the_answer_object_counts_through_its_citations_only(fake_pipeline):
     assert "Iskander" not in resolved(store, reply)
 
 
+def test_two_joined_answers_are_no_one_thing_to_point_at(fake_pipeline):
+    cited = {"file": KINZHAL, "start_line": 23, "end_line": 23, "quote": "…"}
+    qa = {"answer": "Kinzhal", "abstained": False, "citations": [cited]}
+    reply = {"content": "x", "qa": {**qa, "parts": ["Which missile?", "Which other?"]}}
+    assert "Kinzhal" not in resolved(fake_pipeline.store, reply)
+
+
 @pytest.mark.parametrize(
     "reply",
     [

@@ -91,7 +91,8 @@ function handleEvent(block) {
 function remember(a) {
   conversation.push({
     question: a.question,
-    answer: a.abstained ? "" : a.answer,
+    // two answers joined ("24 and 31") name no one thing for a later "he" or "it"
+    answer: a.abstained || (a.parts && a.parts.length) ? "" : a.answer,
     abstained: a.abstained,
     citations: a.citations.map((c) => (
       { file: c.file, start_line: c.start_line, end_line: c.end_line })),
