@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import zip_longest
 
 from qa.answer import Answer, Timings
 from qa.followup import Conversation
@@ -299,10 +300,12 @@ def joined(question: str, parts: Compound, first: Answer, second: Answer) -> Ans
     """One Answer from two: the answers joined, every citation, the weaker of each signal."""
     both = (first, second)
     cited = {(c.file, c.start_line, c.end_line, c.start_char): c for a in both for c in a.citations}
-    seen = {p.id or (p.file, p.start_line) for p in first.retrieved}
-    retrieved = first.retrieved + [
-        p for p in second.retrieved if (p.id or (p.file, p.start_line)) not in seen
-    ]
+    retrieved, seen = [], set()
+    for pair in zip_longest(first.retrieved, second.retrieved):  # each part's best ones first
+        for p in pair:
+            if p is not None and (p.id or (p.file, p.start_line)) not in seen:
+                seen.add(p.id or (p.file, p.start_line))
+                retrieved.append(p)
     names = {k for a in both for k in a.signals}  # each the weaker part's, where both have it
     signals = {k: min(a.signals[k] for a in both if k in a.signals) for k in sorted(names)}
     return first.model_copy(

@@ -155,6 +155,23 @@ def test_both_parts_answered_are_joined_with_both_citations():
     assert whole.timings_ms.generate == 200.0 and whole.prompt_tokens == 600
 
 
+def test_the_passages_of_both_parts_come_best_first_each():
+    from qa.retrieve import Passage
+
+    def passages(*ids: str) -> list[Passage]:
+        return [Passage(file="a.txt", start_line=1, end_line=1, score=0.5, text="", id=i)
+                for i in ids]  # fmt: skip
+
+    class Retrieving(Script):
+        def __call__(self, question, searched, past):
+            found = super().__call__(question, searched, past)
+            found.retrieved = passages(*(["a", "b", "c"] if len(self.asked) == 1 else "dbe"))
+            return found
+
+    whole, _ = answer_in_parts(Retrieving("12", "15"), SEATS, split(SEATS))
+    assert [p.id for p in whole.retrieved] == ["a", "d", "b", "c", "e"]
+
+
 def test_a_change_is_from_the_first_figure_to_the_second():
     question = (
         "How did the cost of the bridge change between the first estimate and the final bill?"
