@@ -18,7 +18,7 @@ from itertools import zip_longest
 
 from qa.answer import Answer, Timings
 from qa.followup import Conversation
-from qa.mentions import AUXILIARY, MONTHS, PREPOSITIONS, TIME_NOUNS, WEEKDAYS, WH
+from qa.mentions import AUXILIARY, MONTHS, PREPOSITIONS, TIME_NOUNS, TOKEN, WEEKDAYS, WH, capital
 
 # one question answered: (question, the question to search with or None, answers to ask past)
 AskOne = Callable[[str, str | None, Sequence[str]], Answer]
@@ -161,7 +161,7 @@ def coordinated(head: str, tail: str, pattern: re.Pattern, joint: str) -> bool:
     if re.fullmatch(AUXILIARY, head.split()[0].lower()):
         return False  # "Did they say who knew and when they knew it?": one yes-or-no question
     wh = tail.split()[0].lower()
-    later = [w.lower() for w in re.findall(r"[\w’'-]+", head)[1:]]
+    later = [w.lower() for w in TOKEN.findall(head)[1:]]
     if wh in later:
         return False  # "the boy who was hit ..., and who later died": relative clauses
     last = head.rsplit(",", 1)[-1].split() if "," in head else head.split()
@@ -170,7 +170,7 @@ def coordinated(head: str, tail: str, pattern: re.Pattern, joint: str) -> bool:
 
 def measured(text: str) -> bool:
     """The text names a figure: a measure noun, or asks how many or how much."""
-    said = {w.lower() for w in re.findall(r"[\w’'-]+", text)}
+    said = {w.lower() for w in TOKEN.findall(text)}
     return bool(said & MEASURES) or bool(COUNTING.match(text))
 
 
@@ -182,7 +182,7 @@ def changed(what: str, when: str) -> Compound | None:
     "How did the fire move from the kitchen to the roof"), between two figures the question
     gives ("from £10.42 to £11.44"), or inside a clause ("drivers react when prices rose")."""
     what, when = what.strip(), when.strip()
-    said = {w.lower() for w in re.findall(r"[\w’'-]+", what)}
+    said = {w.lower() for w in TOKEN.findall(what)}
     if said & {"when", "where", "while", "as", "if", "because", "and", "or"} or "," in when:
         return None
     between = BETWEEN.match(when)
@@ -235,7 +235,7 @@ def ordinal(word: str) -> bool:
 
 def timely(text: str) -> bool:
     """A phrase that places something in time: a date, a year, "the first estimate"."""
-    said = {w.lower() for w in re.findall(r"[\w’'-]+", text)}
+    said = {w.lower() for w in TOKEN.findall(text)}
     return bool(said & SEQUENCE) or bool(YEAR.match(text))
 
 
@@ -268,11 +268,6 @@ def last_match(pattern: re.Pattern, text: str) -> re.Match | None:
     """The last place a pattern matches (the second part is the last coordinated one)."""
     found = list(pattern.finditer(text))
     return found[-1] if found else None
-
-
-def capital(text: str) -> str:
-    """The first letter upper case."""
-    return text[:1].upper() + text[1:]
 
 
 def answer_in_parts(

@@ -141,10 +141,7 @@ class Pipeline(Swappable):
 
     def ask(self, question: str, top_k: int | None = None, **kw) -> Answer:
         """Answer a question (see ask_stream)."""
-        for event in self.ask_stream(question, top_k, **kw):
-            if isinstance(event, Answer):
-                return event
-        raise AssertionError("ask_stream ended without an answer")
+        return last_answer(self.ask_stream(question, top_k, **kw))
 
     def ask_stream(
         self,
