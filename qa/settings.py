@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from platformdirs import user_data_dir
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     """Every knob of qa; each field is also a QA_<NAME> environment variable."""
 
     model_config = SettingsConfigDict(env_prefix="QA_", extra="ignore")
+    _index_root: Path | None = PrivateAttr(None)  # set by for_docs: the index_dir it began from
 
     docs: Path = Field(Path("seeds"), description="Folder of articles (.txt, .md) to index.")
     index_dir: Path = Field(Path("index"), description="Folder where the built index lives.")
@@ -209,9 +210,13 @@ class Settings(BaseSettings):
         one (index/corpora/NAME-HASH), so the default index is never rebuilt from other files."""
         if docs.resolve() == self.docs.resolve():
             return self
+        root = self._index_root or self.index_dir  # settings already for another folder
         key = hashlib.sha256(str(docs.resolve()).encode()).hexdigest()[:8]
-        folder = self.index_dir / "corpora" / f"{docs.resolve().name}-{key}"
-        return self.model_copy(update={"docs": docs, "index_dir": folder})
+        other = self.model_copy(
+            update={"docs": docs, "index_dir": root / "corpora" / f"{docs.resolve().name}-{key}"}
+        )
+        other._index_root = root
+        return other
 
     def model_path(self) -> str:
         """The GGUF to load: --model (a path or a known name), else the profile's model."""
