@@ -27,12 +27,13 @@ GROUP = {"they", "them", "their", "theirs", "themselves"}
 POSSESSIVE = {"its", "his", "her", "their"}
 CONNECTIVE = re.compile(r"^\s*(?:and|but|so|also|then|ok|okay)\b[\s,]*", re.IGNORECASE)
 # "ok, different question: ...", "New topic - ...": the person says the question stands alone
-# ("another question" goes on with the same topic; after "another thing" or "on another note" a
-# pronoun may still lean on it: `weak`); a separator must follow ("New question marks over ..."
-# is a question of its own)
+# ("another question" goes on with the same topic; after "another thing", "separately", "moving
+# on" or "on another note" a pronoun may still lean on it: `weak`); a separator must follow
+# ("New question marks over ..." is a question of its own)
 NEW_TOPIC = re.compile(r"^\s*(?:(?:ok|okay|right|now|so|and|thanks|thank\s+you)\b[\s,.—–-]*)*"
                        r"(?:(?:a|an)\s+)?(?:(?:different|new|unrelated|separate)\s+"
-                       r"(?:question|topic|subject)|(?P<weak>another\s+thing|on\s+another\s+note)|"
+                       r"(?:question|topic|subject)|(?P<weak>another\s+thing|separately|moving\s+on|"
+                       r"on\s+(?:another|a\s+(?:different|separate))\s+note)|"
                        r"chang(?:e|ing)\s+(?:of\s+|the\s+)?(?:subject|topics?))"
                        r"\s*(?:[.:;,!?—–-]+\s*|$)", re.IGNORECASE)  # fmt: skip
 # "thanks. what did ...", "great, and when ...": thanks or praise before the question, with a

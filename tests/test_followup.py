@@ -325,6 +325,12 @@ TABLE = [
     # "another thing:" with a pronoun that leans on the last turn
     ([("Who won the Eastfield by-election?", "Tom Reed", [REED])],
      "another thing: did he mention the recount?", "Did Tom Reed mention the recount?"),
+    # "separately", "moving on": the topic is left unless the question leans on the last turn
+    ([("Who won the Eastfield by-election?", "Tom Reed", [REED])],
+     "separately - what did the Green List candidate say?",
+     "What did the Green List candidate say?"),
+    ([("Who won the Eastfield by-election?", "Tom Reed", [REED])],
+     "moving on, did he mention the recount?", "Did Tom Reed mention the recount?"),
     # a later occasion takes the place of the one the question ended with (not of a place)
     ([("How many people were living in tents?", "300", ["300 people were living in tents."])],
      "and after the storm?", "How many people were living in tents after the storm?"),
