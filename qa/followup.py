@@ -48,7 +48,6 @@ from qa.mentions import (
     asks_for_noun,
     capital,
     described,
-    description,
     existential,
     expand,
     fragment,
@@ -71,7 +70,6 @@ from qa.text import STOPWORDS
 
 ARTICLES = {"the", "a", "an"}
 SUBJECTS = {"he", "she", "it", "they"}  # the pronouns a later turn's same pronoun carries on
-MAX_TOLD_WORDS = 16  # a description longer than this is a question of its own, not a name's
 MAX_CITED_LINES = 6  # a citation qa makes is one line; a wider range is not one of its own
 # nouns that name a kind of place: "the city" is the place an earlier question was set in
 PLACES = {"city", "town", "village", "region", "province", "district", "country", "capital"}
@@ -458,7 +456,6 @@ class Conversation:
         text = self.other(text)
         text = self.definites(text)
         out, pos, used, dangling, said = [], 0, set(), False, set()
-        told, aside = None, ""  # how an earlier question described the answer a pronoun means
         introduces = False  # an existential "there": "was there a recount?" leans on the topic
         for m in TOKEN.finditer(text):
             word = m.group()
@@ -506,12 +503,6 @@ class Conversation:
             said.add(REFERENT[lower])
             if lower in SUBJECTS or own:  # "did Alan Moss congratulate him?": not "him"
                 self.referents[REFERENT[lower]] = target
-            told = "" if told is not None else self.told(target, text)
-            if told and own:  # "What was Wilf Dunnage's job (Wilf Dunnage, who found ...)?"
-                told, aside = None, f"{target}, {told}"
-            elif told:  # "Which firm does Dana Whitlock, the analyst that said ..., work for"
-                comma = "" if text[m.end() :].lstrip().startswith(",") else ","
-                target, told = f"{target}, {told}{comma}", None
             if own:
                 target = possessive(target)
             elif lower == "there":
@@ -521,9 +512,6 @@ class Conversation:
             out.append(text[pos : m.start()] + target)
             pos = m.end()
         text = "".join(out) + text[pos:]
-        text = re.sub(r",(?=[\s?.!]*$)", "", text)  # "Who chairs X, the group that ...?"
-        if aside:
-            text = f"{text.rstrip('?.! ')} ({aside}){'?' if text.rstrip().endswith('?') else ''}"
         if introduces and not out:  # "did officials say there were deaths?": where it was
             place = self.antecedent("there", used)
             if not place:
@@ -531,22 +519,6 @@ class Conversation:
             place = place if opening_preposition(place) else f"in {place}"
             return f"{text.rstrip('?.! ')} {place}?", dangling
         return text, dangling
-
-    def told(self, target: str, text: str) -> str:
-        """How the earlier question that target answers described it ("who found the box" of
-        "Who found the box?" answered "Wilf Dunnage"): a wrong or bare answer still finds the
-        lines about what was asked, as a question that stands alone would say it. '' when target
-        is no earlier answer, or the question already says most of it."""
-        for turn in reversed(self.turns):
-            entity = turn.entity()
-            if not entity or target not in (entity, full_name(entity, turn.cited)):
-                continue
-            told = description(turn.standalone)
-            new = content_words(told) - content_words(text) - content_words(target)
-            if len(told.split()) > MAX_TOLD_WORDS or len(new) * 2 < len(content_words(told)):
-                return ""
-            return told
-        return ""
 
     def antecedent(self, pronoun: str, taken: set[str]) -> str:
         """What a pronoun points to, from the last turn back, other than the names taken: what

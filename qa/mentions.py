@@ -160,47 +160,6 @@ def relative(question: str) -> str:
     return f"the person who {m.group('clause')}" if m else ""
 
 
-# "Which analyst said ...?", "which union represents ...": a kind of thing and what it did (no
-# auxiliary after the noun: "Which firm does she work for?" asks about someone else)
-# the past tenses that do not end in -ed
-STRONG_PAST = ("said told made led won ran gave took found sent kept paid held brought built "
-               "bought caught lost met put set shot struck sold spent wrote chose drew fell rose "
-               "got came went became began broke").split()  # fmt: skip
-NOT_NOUN = "|".join([AUXILIARY, *STRONG_PAST, r"\w+ed"])
-# (a verb in -s has its object next: "which union represents the engineers", not the plural of
-# "which occupied towns in the south" nor "which car does Ostra build")
-WHICH_DID = re.compile(rf"^\s*(?:which|what)\s+(?P<noun>[a-z][\w-]*(?:\s+(?!(?:{NOT_NOUN})\b)"
-                       rf"[a-z][\w-]*)?)\s+(?P<clause>(?:(?:is|was|are|were|has|have|had)\s+"
-                       rf"(?:been\s+)?[a-z]+(?:ed|en)|(?!(?:{AUXILIARY})\b)[a-z]+ed|"
-                       rf"(?!(?:does|is|was)\b)[a-z]+s(?=\s+(?:the|a|an|its|their|his|her|(?-i:[A-Z\d])))|"
-                       rf"{'|'.join(STRONG_PAST)})\b[^?;]*?)\s*[?.!]*$", re.IGNORECASE)  # fmt: skip
-# "What's the name of the group that complained ...?": the phrase is the description
-NAME_OF = re.compile(r"^\s*what(?:\s+is|['’]s)\s+the\s+name\s+of\s+(?P<np>[^?;]+?)\s*[?.!]*$",
-                     re.IGNORECASE)  # fmt: skip
-
-
-def description(question: str) -> str:
-    """How a question describes the one thing it asks for, to stand beside its answer when a
-    later turn points at it: 'Corrant's finance director' of 'Who is Corrant's finance
-    director?', 'who found the box' of 'Who found the box?', 'the analyst who said ...' of
-    'Which analyst said ...?', 'the group that complained ...' of "What's the name of the group
-    that complained ...?"; '' for any other question ("Who did X sign?", "Which firm does she
-    work for?")."""
-    question = " ".join(question.split())
-    if m := DESCRIBED.match(question):
-        return m.group("np")
-    if m := RELATIVE.match(question):
-        return f"who {m.group('clause')}"
-    if m := NAME_OF.match(question):
-        return m.group("np")
-    if m := WHICH_DID.match(question):
-        noun = m.group("noun")
-        if set(noun.lower().split()) & (AUX | {"of", "else"}):
-            return ""
-        return f"the {noun} that {m.group('clause')}"
-    return ""
-
-
 def asked_plural(question: str) -> str:
     """'the hypersonic missiles' of 'What kind of hypersonic missiles did ...?', or ''."""
     m = ASKED_PLURAL.match(question)

@@ -55,25 +55,22 @@ def test_last_turn_is_resolved_scored_and_compared(tmp_path):
         answerable=False, answers=[], evidence=[],
         turns=["Who is the deputy defence minister?", "What did she say Russia lost?"],
         standalone="What did Hanna Maliar say Russia lost?")]))  # fmt: skip
-    # the follow-up names the answer and, beside it, how the first question described it
-    resolved = "How much did Hanna Maliar, the deputy defence minister, say was liberated?"
     ask = FakeAsk({
         "Who is the deputy defence minister?": ("Hanna Maliar", 1),
-        resolved: ("40 square kilometres", 2),
         "How much did Hanna Maliar say was liberated?": ("40 square kilometres", 2),
     })  # fmt: skip
     report = evaluate_conversations(ask, items, tmp_path)
-    assert resolved in ask.searched
+    assert "How much did Hanna Maliar say was liberated?" in ask.searched
     assert report["overall"]["accuracy"] == 1.0
     assert report["standalone"]["accuracy"] == 1.0
     assert report["overall"]["citation_recall"] == 1.0
     assert report["overall"]["abstention_accuracy"] == 1.0  # c2's last turn has no scripted answer
     row = report["conversations"][0]
-    assert row["searched"] == resolved
+    assert row["searched"] == "How much did Hanna Maliar say was liberated?"
     assert row["earlier"] == ["Hanna Maliar"]
     assert set(report["by_kind"]) == {"answer_entity", "unanswerable"}
     table = markdown(report, "seeds")
-    assert "| overall | 2 | 1.0 · 1.0 |" in table and resolved in table
+    assert "| overall | 2 | 1.0 · 1.0 |" in table and "How much did Hanna Maliar say" in table
     assert brief(report).splitlines()[0] == "accuracy: last turn 1.0 · standalone 1.0"
 
 

@@ -7,7 +7,6 @@ from hypothesis import strategies as st
 from qa.answer import ABSTAIN_TEXT, Answer, Timings
 from qa.cite import Citation
 from qa.followup import Conversation, asked_for, supported
-from qa.mentions import description
 
 MALIAR = "seeds/003: Deputy Defense Minister Hanna Maliar reported on July 3."
 RIA = (
@@ -35,15 +34,12 @@ RIFLES = "The crate of seized rifles was found on Monday, police said."
 TABLE = [
     # pronouns pointing at a name only the earlier answer gives
     ([("Who is Ukraine's deputy defence minister?", "Hanna Maliar", [MALIAR])],
-     "What did she say about Klishchiivka?",
-     "What did Hanna Maliar, Ukraine's deputy defence minister, say about Klishchiivka?"),
+     "What did she say about Klishchiivka?", "What did Hanna Maliar say about Klishchiivka?"),
     ([("Which news agency cited a Russian army source?", "RIA", [RIA])],
-     "Who was its source?",
-     "Who was RIA's source (RIA, the news agency that cited a Russian army source)?"),
+     "Who was its source?", "Who was RIA's source?"),
     ([("Who is in charge of Ukraine's land forces?", "Oleksander Syrskyi", [SYRSKYI])],
      "Where did he say troops were pushing?",
-     "Where did Oleksander Syrskyi, who is in charge of Ukraine's land forces, say troops were "
-     "pushing?"),
+     "Where did Oleksander Syrskyi say troops were pushing?"),
     ([("Which village near Bakhmut did Ukraine report partial success at?", "Klishchiivka", [RIA])],
      "Who said an attack there was repelled?", "Who said an attack in Klishchiivka was repelled?"),
     ([("Which troops did the Russians deploy to reinforce Bakhmut?", "paratroop troops",
@@ -140,8 +136,7 @@ TABLE = [
      "What did she say about the left bank?", "What did Hanna Maliar say about the left bank?"),
     # "according to her": an object, not "her troops"
     ([("Who is Ukraine's deputy defence minister?", "Hanna Maliar", [MALIAR])],
-     "According to her, who holds Bakhmut?",
-     "According to Hanna Maliar, Ukraine's deputy defence minister, who holds Bakhmut?"),
+     "According to her, who holds Bakhmut?", "According to Hanna Maliar, who holds Bakhmut?"),
     # "the first time" is a position in a series, not a thing said before
     ([("Which air defence system did Kyiv receive in April?", "Patriots",
        ["Kyiv received its first Patriots in mid-April"])],
@@ -149,8 +144,7 @@ TABLE = [
      "What did Patriots bring down for the first time?"),
     # a possessive that repeats the pronoun before it is already resolved
     ([("Who wrote the Kyiv Independent piece?", "Dinara Khalilova", ["By Dinara Khalilova"])],
-     "Where did she get her degree?",
-     "Where did Dinara Khalilova, who wrote the Kyiv Independent piece, get her degree?"),
+     "Where did she get her degree?", "Where did Dinara Khalilova get her degree?"),
     # "and to be ...?": the infinitive it replaces runs to the end of the earlier question
     ([("When was the Wagner Group due to start pulling out of Bakhmut?", "", [])],
      "And to be fully out?", "When was the Wagner Group due to be fully out (Bakhmut)?"),
@@ -167,8 +161,7 @@ TABLE = [
     # "who's", "whats": a question word with "is" typed short
     ([("Who's the president of the chamber of commerce?", "Edwin Hale",
        ["chamber of commerce president Edwin Hale said"])],
-     "What did he say it cost?",
-     "What did Edwin Hale, the president of the chamber of commerce, say it cost?"),
+     "What did he say it cost?", "What did Edwin Hale say it cost (president, chamber, commerce)?"),
     ([("What did Tom Reed urge both sides to do?", "", [])],
      "whats his job", "What is Tom Reed's job"),
     # a date typed in lower case, and a time clause, are the time a later one replaces
@@ -236,11 +229,9 @@ TABLE = [
      "Where does she live (else, hurt, blast)?"),
     # a pronoun after "which N said" that is not the N: he, him
     ([("Who is the mayor of Springfield?", "Tom Reed", ["Springfield mayor Tom Reed said"])],
-     "Which witnesses said he was driving?",
-     "Which witnesses said Tom Reed, the mayor of Springfield, was driving?"),
+     "Which witnesses said he was driving?", "Which witnesses said Tom Reed was driving?"),
     ([("Who is the mayor of Springfield?", "Tom Reed", ["Springfield mayor Tom Reed said"])],
-     "Which paper told him about the leak?",
-     "Which paper told Tom Reed, the mayor of Springfield, about the leak?"),
+     "Which paper told him about the leak?", "Which paper told Tom Reed about the leak?"),
     # a topic carried over turns stays short; a question of its own takes names only
     ([("when did the rail strike start?", "", []), ("how long did it last?", "", []),
       ("who called it?", "", [])],
@@ -250,7 +241,7 @@ TABLE = [
     # "another question" goes on with the same topic; "new topic?" alone is not a question
     ([("Who is the mayor of Springfield?", "Tom Reed", ["Springfield mayor Tom Reed said"])],
      "Another question: what did he say about taxes?",
-     "Another question: what did Tom Reed, the mayor of Springfield, say about taxes?"),
+     "Another question: what did Tom Reed say about taxes?"),
     ([("Who is the mayor of Springfield?", "Tom Reed", ["Springfield mayor Tom Reed said"])],
      "new topic?", "new topic?"),
     # "and the union's figure?": the same question by another source's count
@@ -282,15 +273,13 @@ TABLE = [
     # two turns back, not the commission the last turn asked about
     ([("Who chairs the Northland Audit Commission?", "Mara Quint", [QUINT]),
       ("where are its offices", "Harbour Row", [QUINT])],
-     "did she say there had been fraud?",
-     "Did Mara Quint, who chairs the Northland Audit Commission, say there had been fraud?"),
+     "did she say there had been fraud?", "Did Mara Quint say there had been fraud?"),
     ([("What party does Ana Weiss lead?", "Civic Front", [WEISS])],
      "what did she do before politics?", "What did Ana Weiss do before politics?"),
     # a pronoun means what it meant in the last turn
     ([("who won the mayoral race?", "Tomas Ferrel", [FERREL]),
       ("what party is he from", "Green Union", [FERREL])],
-     "and how many votes did he get?",
-     "How many votes did Tomas Ferrel, who won the mayoral race, get?"),
+     "and how many votes did he get?", "How many votes did Tomas Ferrel get?"),
     # "Who is X?" is answered by a description of X: "his" is X
     ([("Who is Piet Vander?", "treasurer of the port board", [VANDER])],
      "did his board resign?", "Did Piet Vander's board resign?"),
@@ -313,13 +302,12 @@ TABLE = [
      "how much did he cost?", "How much did a young striker cost?"),
     ([("Which coach did Carrow City sack?", "Tom Reed", ["Carrow City sacked coach Tom Reed."]),
       ("who replaced him?", "Alan Moss", ["Alan Moss replaced Tom Reed as coach."])],
-     "when did he start?", "When did Alan Moss, who replaced Tom Reed, start?"),
+     "when did he start?", "When did Alan Moss start?"),
     ([("Who won the Eastfield by-election?", "Tom Reed", [REED]),
       ("did Alan Moss congratulate him?", "", [])],
      "what did he say?", "What did Alan Moss say?"),
     ([("Who announced the cuts?", "Council leader Ann Fry", ["Council leader Ann Fry said"])],
-     "what did she say about jobs?",
-     "What did Council leader Ann Fry, who announced the cuts, say about jobs?"),
+     "what did she say about jobs?", "What did Council leader Ann Fry say about jobs?"),
     # "there" after "be" and before an adverb is the place; one that introduces something
     # keeps the place the last turn gave ("there were deaths in Port Carrow")
     ([("Where was the summit held?", "Vellmar", ["The summit was held in Vellmar."])],
@@ -336,15 +324,13 @@ TABLE = [
      "Did the returning officer of Eastfield order a recount?"),
     # "another thing:" with a pronoun that leans on the last turn
     ([("Who won the Eastfield by-election?", "Tom Reed", [REED])],
-     "another thing: did he mention the recount?",
-     "Did Tom Reed, who won the Eastfield by-election, mention the recount?"),
+     "another thing: did he mention the recount?", "Did Tom Reed mention the recount?"),
     # "separately", "moving on": the topic is left unless the question leans on the last turn
     ([("Who won the Eastfield by-election?", "Tom Reed", [REED])],
      "separately - what did the Green List candidate say?",
      "What did the Green List candidate say?"),
     ([("Who won the Eastfield by-election?", "Tom Reed", [REED])],
-     "moving on, did he mention the recount?",
-     "Did Tom Reed, who won the Eastfield by-election, mention the recount?"),
+     "moving on, did he mention the recount?", "Did Tom Reed mention the recount?"),
     # a later occasion takes the place of the one the question ended with (not of a place)
     ([("How many people were living in tents?", "300", ["300 people were living in tents."])],
      "and after the storm?", "How many people were living in tents after the storm?"),
@@ -370,8 +356,7 @@ TABLE = [
     # thanks before a question says nothing; "according to X" and "X's estimate" ask the same
     # question of another source, whoever says, estimates or counts the figure
     ([("Who won the Eastfield by-election?", "Tom Reed", [REED])],
-     "thanks. when did he take his seat?",
-     "When did Tom Reed, who won the Eastfield by-election, take his seat?"),
+     "thanks. when did he take his seat?", "When did Tom Reed take his seat?"),
     ([("How many people did the police say marched?", "2,000", ["Police said 2,000 marched."])],
      "and according to the organisers?", "How many people did the organisers say marched?"),
     ([("What did the council first estimate the repairs would cost?", "2 million",
@@ -392,14 +377,13 @@ TABLE = [
     # the name before a verb is not the noun's ("Varsk accused the union")
     ([("Which analyst put the cost at 5 million?", "Whitlock",
        ["analyst Dana Whitlock put the cost at 5 million"])],
-     "which firm does she work for",
-     "Which firm does Dana Whitlock, the analyst that put the cost at 5 million, work for"),
+     "which firm does she work for", "Which firm does Dana Whitlock work for"),
     # a subject question's answer fills its place before a sluice, when it names something and
     # the sluice does not ask past it ("who else?"); a reply's opening word is not a name
     ([("Who signed the treaty?", "Great Britain", ["Great Britain signed the treaty in 1990."])],
      "got it. when?", "When, Great Britain signed the treaty?"),
     ([("Who leads the union?", "Ann Moss", ["Ann Moss leads the union."])],
-     "Well, did she resign?", "Well, did Ann Moss, who leads the union, resign?"),
+     "Well, did she resign?", "Well, did Ann Moss resign?"),
     # "Who is X?" answered with a description that opens with a place's name: "he" is X; an
     # answer that opens with a preposition takes the place of "there" as it is
     ([("Who is Bram Echols?", "Quillon Island council leader",
@@ -414,11 +398,10 @@ TABLE = [
      "why?", "Why, who started the fire?"),
     # a one-word name is widened only to a given name that introduces it in the cited line
     ([("Who announced the rate rise?", "Bailey", ["Yesterday Bailey announced the rate rise."])],
-     "what did he say about inflation?",
-     "What did Bailey, who announced the rate rise, say about inflation?"),
+     "what did he say about inflation?", "What did Bailey say about inflation?"),
     ([("Who stole the painting?", "Morgan",
        ["Police say Morgan stole the painting; his brother Luke Morgan drove the car."])],
-     "when was he caught?", "When was Morgan, who stole the painting, caught?"),
+     "when was he caught?", "When was Morgan caught?"),
     ([("Who replaced Tom Reed as chairman?", "Moss", ["Ann Moss replaced Tom Reed as chairman."])],
      "did Moss thank him?", "Did Moss thank Tom Reed?"),
     ([("When was the engineers' strike ballot due to open?", "March 24",
@@ -461,8 +444,7 @@ TABLE = [
     ([("Who is the CEO of Veltra?", "Anna Kiel", ["Veltra CEO Anna Kiel spoke."]),
       ("Which German carmaker bought Veltra?", "Brandt",
        ["German carmaker Brandt bought Veltra."])],
-     "what did she say about the deal?",
-     "What did Anna Kiel, the CEO of Veltra, say about the deal?"),
+     "what did she say about the deal?", "What did Anna Kiel say about the deal?"),
     ([("Why was the terminal closed?", "a strike",
       ["The Harbour Point ferry terminal was closed by a strike."])],
      "when will the terminal reopen?", "When will the terminal Harbour Point reopen?"),
@@ -577,36 +559,3 @@ def test_an_ellipsis_asks_past_the_last_answer():
     assert c.not_again == ["1,400"]
     assert c.resolve("Who runs the helpline?") == "Who runs the helpline?"
     assert c.not_again == []
-
-
-@pytest.mark.parametrize("question, told", [
-    ("Who is Corrant's finance director?", "Corrant's finance director"),
-    ("who found the uncounted box of ballots?", "who found the uncounted box of ballots"),
-    ("Which analyst said the cost could reach 5 million?",
-     "the analyst that said the cost could reach 5 million"),
-    ("which union represents the engineers?", "the union that represents the engineers"),
-    ("Which company was fined?", "the company that was fined"),
-    ("What news agency reported the strike?", "the news agency that reported the strike"),
-    ("what's the name of the group that complained?", "the group that complained"),
-    # the answer is no subject of what follows, or the question says too little of it
-    ("Which firm does she work for?", ""),
-    ("Who did Carrow City sign?", ""),
-    ("Which car does Ostra Motors build?", ""),
-    ("What occupied towns in the south did Maliar name?", ""),
-    ("Which minister got involved?", "the minister that got involved"),
-    ("Who is Tom Reed?", ""),
-    ("What missile did Putin present?", ""),
-])  # fmt: skip
-def test_how_a_question_describes_what_it_asks_for(question, told):
-    assert description(question) == told
-
-
-def test_a_wrong_earlier_answer_still_carries_what_was_asked():
-    # the answer (a name the line holds, but the wrong person) goes in beside what the first
-    # question asked, so the search still finds the lines about the one who found the box
-    c = Conversation()
-    asked = "who found the box of postal votes?"
-    c.add(asked, asked, "Alun Brack", ["Alun Brack, returning officer, said a cleaner found it"])
-    assert c.resolve("what was his job?") == (
-        "What was Alun Brack's job (Alun Brack, who found the box of postal votes)?"
-    )
