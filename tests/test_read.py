@@ -131,6 +131,11 @@ def test_page_furniture_by_shape():
     assert boilerplate("Read more") and boilerplate("Share this story")
     assert not boilerplate("Six were injured.") and not boilerplate("Fee: 42m")
     assert boilerplate("Read more: Who are the strikers?")
+    assert boilerplate("Related: Air Safety Inspectorate - how investigations work")
+    assert boilerplate("Related: Vote moved to Tuesday | Bakery will reopen, vows owner")
+    assert boilerplate("See also: Timeline of the strike, 2019-2024")
+    assert not boilerplate("Photo: Evacuees rest on camp beds at the arena on Saturday night.")
+    assert not boilerplate("Related talks will resume on Monday, the union said.")
     assert not boilerplate("Ten people died in the fire on Tuesday. Why did the alarms fail?")
     long_one = "Can the shops, their customers and suppliers keep paying prices this high for long?"
     assert not boilerplate(f"With prices up 4% in May, the question is simple. {long_one}")

@@ -30,14 +30,27 @@ class Line:
         return self.dense + 0.5 * self.coverage
 
 
+# the labels news pages put before links to other stories: "Related: ...", "Read more: ...",
+# "See also: ...", "Most read: ..."
+LINKS = re.compile(
+    r"^(?:related(?:\s+(?:coverage|stories|articles|content|topics|news))?|"
+    r"read\s+more|see\s+also|also\s+read|more\s+on\s+this(?:\s+story)?|"
+    r"most\s+read|read\s+next|recommended|trending|more\s+stories)\s*:",
+    re.I,
+)
+
+
 def boilerplate(line: str) -> bool:
     """A page's furniture by its shape: a few words that are not a sentence and hold no figure
-    ("Read more", "Show More", "Keep reading:", "Share this"); or a link to another story, a
-    short line that is one question and nothing else ("Read more: Who are the strikers?"),
-    which states nothing. A question inside a longer line, after a statement or in a quote (a
-    paragraph of a quote may not close it) is kept."""
+    ("Read more", "Show More", "Keep reading:", "Share this"); a labelled link to other stories
+    ("Related: Flood defence vote moved to Tuesday | Bakery will reopen"), whose headlines are
+    another story's; or a short line that is one question and nothing else ("Read more: Who are
+    the strikers?"), which states nothing. A question inside a longer line, after a statement or
+    in a quote (a paragraph of a quote may not close it) is kept."""
     text = line.strip()
     if len(text.split()) <= 3 and not re.search(r"[.!?\"”\d]", text):
+        return True
+    if LINKS.match(text):
         return True
     one_question = text.endswith("?") and not re.search(r"[.!?]\s+\S", text[:-1])
     return one_question and len(text.split()) <= 15 and not re.search(r"[\"“”‘]", text)
