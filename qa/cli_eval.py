@@ -89,6 +89,15 @@ def eval_(
             "(0.1 when not given).",
         ),
     ] = False,
+    gold_earlier: Annotated[
+        bool,
+        typer.Option(
+            "--gold-earlier",
+            help="Conversations: the earlier turns take their gold answers (turn_answers) instead "
+            "of being asked, so the last turn measures the follow-up resolver apart from earlier "
+            "readings.",
+        ),
+    ] = False,
     top_k: TopK = None,
     docs: Docs = None,
     index_dir: IndexDir = None,
@@ -113,6 +122,8 @@ def eval_(
         raise InputError("give a gold file or --all (not both)")
     if calibrate and all_sets:
         raise InputError("--calibrate takes one gold file")
+    if calibrate and gold_earlier:
+        raise InputError("--gold-earlier is for conversations; --calibrate takes questions")
     if all_sets:
         chosen = suite.discover(gold_dir, corpora_dir, settings.docs)
         if sets:
@@ -141,9 +152,12 @@ def eval_(
     total = sum(len(suite.load(qs)) for qs in chosen)
     with Progress(console=_console(err=True), disable=not sys.stderr.isatty()) as bar:
         task = bar.add_task("asking", total=total)
-        reports = suite.run(pipeline, chosen, note, on_row=lambda _: bar.advance(task))
+        reports = suite.run(
+            pipeline, chosen, note, on_row=lambda _: bar.advance(task), gold_earlier=gold_earlier
+        )
     report = reports[chosen[0].name] if not all_sets else {"sets": reports}
-    if all_sets and not sets and pipeline.generator.name.endswith(".gguf"):  # what auto reads
+    recorded = all_sets and not sets and not gold_earlier  # what auto reads: questions as asked
+    if recorded and pipeline.generator.name.endswith(".gguf"):
         from qa.models import record
 
         rows = [q for r in reports.values() for q in r["questions"]]
@@ -154,6 +168,8 @@ def eval_(
         print_calibration(calibration, limit)
     elif all_sets or chosen[0].conversations:
         print_suite(reports, pipeline)
+        if gold_earlier:
+            note("conversations: the earlier turns took their gold answers (--gold-earlier)")
     else:
         print_report(report)
     if out:

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from qa.answer import Answer
+from qa.answer import ABSTAIN_TEXT, Answer, Timings
 from qa.evaluate import EVIDENCE, GoldItem, load_jsonl, score_one, summarize
 from qa.followup import Conversation
 
@@ -66,12 +66,36 @@ def load_conversations(path: Path) -> list[ConversationItem]:
     return load_jsonl(path, ConversationItem, "conversation")
 
 
-def play(ask: Ask, turns: list[str], conversation: Conversation | None = None) -> list[Answer]:
-    """Ask each turn in order, each resolved against the answers before it."""
+# (an earlier turn as resolved, its gold answers) -> (a gold answer, the corpus line holding it)
+FindLine = Callable[[str, list[str]], "tuple[str, str] | None"]
+
+
+def play(
+    ask: Ask,
+    turns: list[str],
+    conversation: Conversation | None = None,
+    given: tuple[list[list[str]], FindLine] | None = None,
+) -> list[Answer]:
+    """Ask each turn in order, each resolved against the answers before it. `given` (the gold
+    answers of every turn, and how to find the line that holds one) takes the earlier turns'
+    answers from the gold instead of asking them: each is remembered as answered with its gold
+    answer, cited from the corpus line that says it (as unanswered when no line does), so the
+    last turn is resolved as if the reader had answered everything before it right."""
     conversation = conversation if conversation is not None else Conversation()
     answers = []
-    for turn in turns:
+    for i, turn in enumerate(turns):
         standalone = conversation.resolve(turn)
+        if given is not None and i < len(turns) - 1:
+            golds, find = given
+            found = find(standalone, golds[i]) if i < len(golds) and golds[i] else None
+            text, line = found or ("", "")
+            conversation.add(turn, standalone, text, [line] if line else [])
+            answers.append(Answer(
+                question=turn, answer=text or ABSTAIN_TEXT, abstained=not text, citations=[],
+                retrieved=[], timings_ms=Timings(), model="gold",
+                search_question=standalone if standalone != turn else "",
+            ))  # fmt: skip
+            continue
         answer = ask(turn, search_question=standalone, not_again=conversation.not_again)
         conversation.remember(answer)
         answers.append(answer)
@@ -84,11 +108,15 @@ def evaluate_conversations(
     docs: Path,
     on_row: Callable[[dict], None] | None = None,
     new_conversation: Callable[[], Conversation] = Conversation,
+    find_line: FindLine | None = None,
 ) -> dict:
-    """Last-turn figures (overall, per kind, per conversation) beside the standalone ones."""
+    """Last-turn figures (overall, per kind, per conversation) beside the standalone ones. With
+    `find_line` the earlier turns take their gold answers (see play): what is left between the
+    last turn and the standalone question is then the resolver's, not earlier readings'."""
     rows, alone = [], []
     for item in items:
-        answers = play(ask, item.turns, new_conversation())
+        given = (item.turn_answers, find_line) if find_line and item.turn_answers else None
+        answers = play(ask, item.turns, new_conversation(), given)
         last = answers[-1]
         row = score_one(item.gold(item.turns[-1]), last, docs)
         row["searched"] = last.search_question or last.question

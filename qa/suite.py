@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,8 +90,10 @@ def run(
     sets: list[QuestionSet],
     on_build: Callable[[str], None] | None = None,
     on_row: Callable[[dict], None] | None = None,
+    gold_earlier: bool = False,
 ) -> dict[str, dict]:
-    """A report per set (the evaluate() report, plus its corpus and risk-coverage curve)."""
+    """A report per set (the evaluate() report, plus its corpus and risk-coverage curve).
+    gold_earlier: a conversation's earlier turns take their gold answers (not asked)."""
     by_docs: dict[Path, Pipeline] = {}
     reports = {}
     for qs in sets:
@@ -102,8 +105,10 @@ def run(
         if qs.conversations:
             from qa.conversations import evaluate_conversations
 
-            report = evaluate_conversations(corpus.ask, items, qs.docs, on_row=on_row)
+            find = gold_line(corpus) if gold_earlier else None
+            report = evaluate_conversations(corpus.ask, items, qs.docs, on_row, find_line=find)
             report["questions"] = report["conversations"]
+            report["earlier_turns"] = "gold" if gold_earlier else "asked"
         else:
             report = evaluate(corpus.ask, items, qs.docs, on_row=on_row)
         report.update(
@@ -121,6 +126,29 @@ def run(
                 "questions": [], "docs": str(qs.docs), "gold": str(qs.gold),
             }  # fmt: skip
     return reports
+
+
+def gold_line(pipeline: Pipeline) -> Callable[[str, list[str]], tuple[str, str] | None]:
+    """Finds the corpus line that says one of a question's gold answers: the best-ranked of the
+    lines retrieved for the question, else the first in the corpus. Returns the answer as that
+    line spells it, and the line."""
+
+    def corpus_lines(question: str) -> Iterator[str]:
+        passages = pipeline.retriever.search(question, pipeline.settings.retrieve_k)
+        yield from (ln.text for ln in pipeline.lines.rank_lines(question, passages))
+        for doc in pipeline.store.documents.values():
+            yield from doc.lines
+
+    def find(question: str, golds: list[str]) -> tuple[str, str] | None:
+        wanted = [g.strip() for g in golds if g.strip()]
+        said = [re.compile(rf"(?<!\w){re.escape(g)}(?!\w)", re.I) for g in wanted]
+        for text in corpus_lines(question):
+            match = next((m for p in said if (m := p.search(text))), None)
+            if match:
+                return match.group(0), text
+        return None
+
+    return find
 
 
 def cell(overall: dict, key: str) -> str:

@@ -83,6 +83,39 @@ def test_an_abstained_first_turn_leaves_the_follow_up_unresolved(tmp_path):
     assert report["standalone"]["accuracy"] == 1.0
 
 
+def test_gold_earlier_answers_stand_in_for_the_earlier_readings(tmp_path):
+    (tmp_path / DOC).write_text("\n".join(LINES) + "\n")
+    items = load_conversations(write(tmp_path, [item()]))
+    # the reader would have answered the first turn wrongly; with the gold answer given, the
+    # first turn is not asked and the follow-up is searched about Hanna Maliar
+    ask = FakeAsk({
+        "Who is the deputy defence minister?": ("Deputy Defense Minister", 1),
+        "How much did Hanna Maliar say was liberated?": ("40 square kilometres", 2),
+    })  # fmt: skip
+    looked: list[tuple[str, list[str]]] = []
+
+    def find(question, golds):
+        looked.append((question, golds))
+        line = next((t for t in LINES if golds[0] in t), None)
+        return (golds[0], line) if line else None
+
+    report = evaluate_conversations(ask, items, tmp_path, find_line=find)
+    assert looked == [("Who is the deputy defence minister?", ["Hanna Maliar"])]
+    assert "Who is the deputy defence minister?" not in ask.searched
+    row = report["conversations"][0]
+    assert row["searched"] == "How much did Hanna Maliar say was liberated?"
+    assert row["earlier"] == ["Hanna Maliar"] and row["correct"]
+    # no line says the gold answer: the earlier turn counts as unanswered, as an abstention would
+    ask.searched.clear()
+    none = evaluate_conversations(ask, items, tmp_path, find_line=lambda q, g: None)
+    assert none["conversations"][0]["earlier"] == [ABSTAIN_TEXT]
+    assert none["conversations"][0]["searched"] != "How much did Hanna Maliar say was liberated?"
+    # without find_line the earlier turn is asked, and its wrong answer leads the follow-up
+    asked = evaluate_conversations(ask, items, tmp_path)
+    assert "Who is the deputy defence minister?" in ask.searched
+    assert asked["conversations"][0]["earlier"] == ["Deputy Defense Minister"]
+
+
 @pytest.mark.parametrize(
     "row, message",
     [
@@ -110,3 +143,24 @@ def test_the_gold_conversation_files_load():
     gold = Path(__file__).parent / "gold" / "conversations"
     for name in ("seeds", "council", "transfer", "recall", "devvote", "flood", "devair"):
         assert len(load_conversations(gold / f"{name}.jsonl")) >= 10
+
+
+def test_gold_line_prefers_the_retrieved_line_and_keeps_the_line_s_spelling():
+    from types import SimpleNamespace as NS
+
+    from qa.suite import gold_line
+
+    ranked = ["Maliar spoke on July 3.", "Deputy minister HANNA MALIAR said 40 were freed."]
+    pipeline = NS(
+        settings=NS(retrieve_k=10),
+        retriever=NS(search=lambda q, k: []),
+        lines=NS(rank_lines=lambda q, passages: [NS(text=t) for t in ranked]),
+        store=NS(documents={"a.txt": NS(lines=["Hanna Maliar, in another file.", "Kyiv"])}),
+    )
+    find = gold_line(pipeline)
+    # the best-ranked retrieved line that says a gold answer, as that line spells it
+    assert find("Who?", ["Hanna Maliar", "Maliar"]) == ("Maliar", ranked[0])
+    assert find("Who?", ["Hanna Maliar"]) == ("HANNA MALIAR", ranked[1])
+    # not among the retrieved lines: anywhere in the corpus; a word inside another is no match
+    assert find("Where?", ["Kyiv"]) == ("Kyiv", "Kyiv")
+    assert find("Who?", ["Mali"]) is None

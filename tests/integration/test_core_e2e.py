@@ -117,5 +117,36 @@ def test_eval_on_a_three_question_gold_file(built, tmp_path):
     assert failing.returncode == 1 and "below threshold" in failing.stderr
 
 
+def test_eval_of_conversations_with_gold_earlier_answers(built, tmp_path):
+    # the first turn is not asked: its gold answer, cited from the line that says it, is what
+    # "he" points to; a gold answer no line says leaves the follow-up with nothing to lean on
+    conv = {
+        "kind": "answer_entity",
+        "answerable": True,
+        "answers": ["three", "3"],
+        "evidence": ["000_0d498ca450f5f7ad.txt:31"],
+        "standalone": "How many people did Kyiv mayor Vitali Klitschko say were injured?",
+    }
+    rows = [
+        conv | {"id": "a", "turns": ["Who is the mayor of Kyiv?", "How many did he say were hurt?"],
+                "turn_answers": [["Vitali Klitschko"], ["three"]]},
+        conv | {"id": "b", "turns": ["Who is the mayor of Kyiv?", "How many did he say were hurt?"],
+                "turn_answers": [["Ada Lovelace"], ["three"]]},
+    ]  # fmt: skip
+    gold = tmp_path / "conv.jsonl"
+    gold.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    out = tmp_path / "report.json"
+    result = qa("eval", str(gold), "--gold-earlier", "--out", str(out), env=built)
+    assert result.returncode == 0, result.stderr
+    assert "earlier turns took their gold answers" in result.stderr
+    report = json.loads(out.read_text())
+    assert report["earlier_turns"] == "gold"
+    a, b = report["conversations"]
+    assert a["earlier"] == ["Vitali Klitschko"] and "Vitali Klitschko" in a["searched"]
+    assert b["earlier"] == ["The articles don't say."] and "Lovelace" not in b["searched"]
+    refused = qa("eval", str(gold), "--gold-earlier", "--calibrate", env=built)
+    assert refused.returncode != 0 and "--gold-earlier is for conversations" in refused.stderr
+
+
 def test_readme_sample_question_is_the_done_when_question():
     assert KINZHAL_Q in (ROOT / "Makefile").read_text()
