@@ -305,6 +305,10 @@ def common(word: str) -> bool:
     return lower in COMMON or lower.endswith("ly")
 
 
+# "Who is the lead lawyer there?": the definite phrase after it is what the question asks to name
+IDENTIFIED = re.compile(r"\s*who\s+(?:is|was|are|were)\s+", re.IGNORECASE)
+
+
 @dataclass
 class Turn:
     """One earlier question, as asked and as searched, with its verified answer and lines."""
@@ -549,6 +553,8 @@ class Conversation:
             before = text[: m.start()].split()[-1:]
             if det == "that" and before and before[0].lower() in SAYING:
                 continue  # "he said that troops ...": a clause, not a reference
+            if IDENTIFIED.fullmatch(text[: m.start()]) and not text[m.end() :].startswith("'s"):
+                continue  # "Who is the lead lawyer?" asks who that is: no name goes in
             noun, end = self.longest(noun, text, m.end())
             found = self.noun_phrase(noun)
             if found:

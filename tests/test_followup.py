@@ -29,9 +29,17 @@ SEATS = "The Farmers List won 12 seats in the first round and 15 after the runof
 INDEX = "The index closed at 4,210 after the rate cut was announced."
 REED = "Tom Reed won the Eastfield by-election."
 RIFLES = "The crate of seized rifles was found on Monday, police said."
+LAWYER = "The firm Hale & Dunn said it had filed suit. Lead lawyer Rosa Hale said claimants joined."
 
 # (earlier turns: (question, answer or "" for an abstention, cited lines), follow-up, expected)
 TABLE = [
+    # "Who is the lead lawyer?" asks who that is: the name a cited line gives it stays out
+    ([("Which law firm filed the suit?", "Hale & Dunn", [LAWYER])],
+     "who's the lead lawyer there?", "Who is the lead lawyer in Hale & Dunn?"),
+    ([("Which law firm filed the suit?", "Hale & Dunn", [LAWYER])],
+     "Who was the lead lawyer, then?", "Who was the lead lawyer, then?"),
+    ([("Which law firm filed the suit?", "Hale & Dunn", [LAWYER])],
+     "What did the lawyer say?", "What did the lawyer Rosa Hale say?"),
     # pronouns pointing at a name only the earlier answer gives
     ([("Who is Ukraine's deputy defence minister?", "Hanna Maliar", [MALIAR])],
      "What did she say about Klishchiivka?", "What did Hanna Maliar say about Klishchiivka?"),
