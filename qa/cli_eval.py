@@ -143,9 +143,14 @@ def eval_(
         if conv and calibrate:
             raise InputError("--calibrate takes a file of questions, not conversations")
     for qs in chosen:  # every file read before any model loads: a typo fails at once
-        suite.load(qs)
+        items = suite.load(qs)
         if not qs.docs.is_dir():
             raise InputError(f"articles folder {str(qs.docs)!r} does not exist")
+        bare = [c.id for c in items if qs.conversations and not c.turn_answers]
+        if gold_earlier and bare:
+            raise InputError(f"--gold-earlier needs turn_answers: {qs.gold} has none for {bare[0]}")
+    if gold_earlier and not any(qs.conversations for qs in chosen):
+        raise InputError("--gold-earlier is for conversation files; no conversations were chosen")
     if calibrate:
         settings = settings.model_copy(update=OFF)
     pipeline = load_pipeline(settings.for_docs(chosen[0].docs))

@@ -553,10 +553,14 @@ class Conversation:
             before = text[: m.start()].split()[-1:]
             if det == "that" and before and before[0].lower() in SAYING:
                 continue  # "he said that troops ...": a clause, not a reference
-            if IDENTIFIED.fullmatch(text[: m.start()]) and not text[m.end() :].startswith("'s"):
-                continue  # "Who is the lead lawyer?" asks who that is: no name goes in
             noun, end = self.longest(noun, text, m.end())
-            found = self.noun_phrase(noun)
+            # "Who is the lead lawyer?" asks who that is: no name a line or an answer gives it goes
+            # in ("Who is the union leader?" still names the union; "the lawyer's client" is
+            # someone else)
+            asks_who = bool(IDENTIFIED.fullmatch(text[: m.start()])) and not re.match(
+                r"['’]s\b", text[end:]
+            )
+            found = self.noun_phrase(noun, asks_who)
             if found:
                 out.append(text[pos : m.start()] + found)
                 pos = end
@@ -576,8 +580,9 @@ class Conversation:
                 return phrase, end + stop.end()
         return noun, end
 
-    def noun_phrase(self, noun: str) -> str:
-        """The phrase a noun said before refers to, with its name, or ''."""
+    def noun_phrase(self, noun: str, asks_who: bool = False) -> str:
+        """The phrase a noun said before refers to, with its name, or ''. asks_who: the question
+        asks who the phrase is, so the name an answer or a cited line gave it stays out."""
         stem = noun.lower().rstrip("s")
         for turn in reversed(self.turns):
             entity = turn.entity()
@@ -595,7 +600,7 @@ class Conversation:
             its_role = bool(m) and role.startswith(m.group().lower())
             named = bool(entity) and (asks_for_noun(turn.standalone, stem) or its_role)
             if m and (" of " in m.group() or named):
-                return f"{m.group()} {entity}" if named else m.group()
+                return f"{m.group()} {entity}" if named and not asks_who else m.group()
             if m and not entity and len(m.group().split()) > 2 and modifiers(m.group()):
                 return m.group()  # "the ballot" -> "the engineers' strike ballot" said before
             if m and entity:  # said before, but the answer was about something else: it stays,
@@ -615,7 +620,7 @@ class Conversation:
                 places = LOCATIVE.findall(turn.standalone)
                 if places:
                     return places[-1]
-            for line in turn.cited:
+            for line in [] if asks_who else turn.cited:
                 near = name_near(line, stem)
                 if near:  # "the bank" -> "the Northfield Savings Bank", "the governor" -> "the
                     # governor Vyacheslav Gladkov"

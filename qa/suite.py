@@ -128,6 +128,15 @@ def run(
     return reports
 
 
+def said_as(answer: str) -> re.Pattern:
+    """The answer as a line may say it: whole words and whole numbers ("3%" is not in "2.3%"),
+    either apostrophe for the other, any case."""
+    body = re.escape(answer.replace("’", "'")).replace("'", "['’]")
+    before = r"(?<![\w.,])" if answer[:1].isalnum() else ""  # "$4.5m" may follow "US"
+    after = r"(?![\w]|[.,]\d)" if answer[-1:].isalnum() else ""
+    return re.compile(before + body + after, re.IGNORECASE)
+
+
 def gold_line(pipeline: Pipeline) -> Callable[[str, list[str]], tuple[str, str] | None]:
     """Finds the corpus line that says one of a question's gold answers: the best-ranked of the
     lines retrieved for the question, else the first in the corpus. Returns the answer as that
@@ -141,7 +150,9 @@ def gold_line(pipeline: Pipeline) -> Callable[[str, list[str]], tuple[str, str] 
 
     def find(question: str, golds: list[str]) -> tuple[str, str] | None:
         wanted = [g.strip() for g in golds if g.strip()]
-        said = [re.compile(rf"(?<!\w){re.escape(g)}(?!\w)", re.I) for g in wanted]
+        if not wanted:
+            return None
+        said = [said_as(g) for g in wanted]
         for text in corpus_lines(question):
             match = next((m for p in said if (m := p.search(text))), None)
             if match:

@@ -164,3 +164,22 @@ def test_gold_line_prefers_the_retrieved_line_and_keeps_the_line_s_spelling():
     # not among the retrieved lines: anywhere in the corpus; a word inside another is no match
     assert find("Where?", ["Kyiv"]) == ("Kyiv", "Kyiv")
     assert find("Who?", ["Mali"]) is None
+
+
+@pytest.mark.parametrize(
+    "answer, line, found",
+    [
+        ("3%", "Inflation rose 2.3% in May.", None),  # not inside another number
+        ("12", "It weighs 12.5 tonnes.", None),
+        ("12", "It opened on March 12.", "12"),
+        ("Wagner's fighters", "Wagner’s fighters left.", "Wagner’s fighters"),
+        ("$4.5 million", "He paid US$4.5 million.", "$4.5 million"),
+        ("Maliar", "HANNA MALIAR said", "MALIAR"),
+        ("Mali", "Hanna Maliar said", None),
+    ],
+)
+def test_a_gold_answer_is_found_as_a_line_says_it(answer, line, found):
+    from qa.suite import said_as
+
+    match = said_as(answer).search(line)
+    assert (match.group(0) if match else None) == found

@@ -29,6 +29,8 @@ SEATS = "The Farmers List won 12 seats in the first round and 15 after the runof
 INDEX = "The index closed at 4,210 after the rate cut was announced."
 REED = "Tom Reed won the Eastfield by-election."
 RIFLES = "The crate of seized rifles was found on Monday, police said."
+KLITSCHKO = "Kyiv mayor Vitali Klitschko said three people were hurt."
+UNION = "The Rail Workers Union, led by Mick Lynch, called the strike."
 LAWYER = "The firm Hale & Dunn said it had filed suit. Lead lawyer Rosa Hale said claimants joined."
 
 # (earlier turns: (question, answer or "" for an abstention, cited lines), follow-up, expected)
@@ -40,6 +42,13 @@ TABLE = [
      "Who was the lead lawyer, then?", "Who was the lead lawyer, then?"),
     ([("Which law firm filed the suit?", "Hale & Dunn", [LAWYER])],
      "What did the lawyer say?", "What did the lawyer Rosa Hale say?"),
+    ([("Who is the mayor of Kyiv?", "Vitali Klitschko", [KLITSCHKO])],
+     "Who is the mayor?", "Who is the mayor of Kyiv?"),
+    # ... but the noun that stands for an earlier answer is still named
+    ([("Which union called the strike?", "the Rail Workers Union", [UNION])],
+     "Who is the union leader?", "Who is the Rail Workers Union leader?"),
+    ([("Which union called the strike?", "the Rail Workers Union", [UNION])],
+     "Who is the union’s leader?", "Who is the Rail Workers Union’s leader?"),
     # pronouns pointing at a name only the earlier answer gives
     ([("Who is Ukraine's deputy defence minister?", "Hanna Maliar", [MALIAR])],
      "What did she say about Klishchiivka?", "What did Hanna Maliar say about Klishchiivka?"),

@@ -146,6 +146,14 @@ def test_eval_of_conversations_with_gold_earlier_answers(built, tmp_path):
     assert b["earlier"] == ["The articles don't say."] and "Lovelace" not in b["searched"]
     refused = qa("eval", str(gold), "--gold-earlier", "--calibrate", env=built)
     assert refused.returncode != 0 and "--gold-earlier is for conversations" in refused.stderr
+    bare = tmp_path / "bare.jsonl"
+    bare.write_text(json.dumps({k: v for k, v in rows[0].items() if k != "turn_answers"}) + "\n")
+    refused = qa("eval", str(bare), "--gold-earlier", env=built)
+    assert refused.returncode != 0 and "needs turn_answers" in refused.stderr
+    questions = ROOT / "tests" / "gold" / "dev.jsonl"
+    refused = qa("eval", str(questions), "--gold-earlier", env=built)
+    assert refused.returncode != 0 and "is for conversation files" in refused.stderr
+    assert "Traceback" not in refused.stderr
 
 
 def test_readme_sample_question_is_the_done_when_question():
