@@ -34,21 +34,18 @@ UNION = "The Rail Workers Union, led by Mick Lynch, called the strike."
 LAWYER = "The firm Hale & Dunn said it had filed suit. Lead lawyer Rosa Hale said claimants joined."
 
 # (earlier turns: (question, answer or "" for an abstention, cited lines), follow-up, expected)
+SUIT = [("Which law firm filed the suit?", "Hale & Dunn", [LAWYER])]
+STRIKE = [("Which union called the strike?", "the Rail Workers Union", [UNION])]
 TABLE = [
     # "Who is the lead lawyer?" asks who that is: the name a cited line gives it stays out
-    ([("Which law firm filed the suit?", "Hale & Dunn", [LAWYER])],
-     "who's the lead lawyer there?", "Who is the lead lawyer in Hale & Dunn?"),
-    ([("Which law firm filed the suit?", "Hale & Dunn", [LAWYER])],
-     "Who was the lead lawyer, then?", "Who was the lead lawyer, then?"),
-    ([("Which law firm filed the suit?", "Hale & Dunn", [LAWYER])],
-     "What did the lawyer say?", "What did the lawyer Rosa Hale say?"),
+    (SUIT, "who's the lead lawyer there?", "Who is the lead lawyer in Hale & Dunn?"),
+    (SUIT, "Who was the lead lawyer, then?", "Who was the lead lawyer, then?"),
+    (SUIT, "What did the lawyer say?", "What did the lawyer Rosa Hale say?"),
     ([("Who is the mayor of Kyiv?", "Vitali Klitschko", [KLITSCHKO])],
      "Who is the mayor?", "Who is the mayor of Kyiv?"),
     # ... but the noun that stands for an earlier answer is still named
-    ([("Which union called the strike?", "the Rail Workers Union", [UNION])],
-     "Who is the union leader?", "Who is the Rail Workers Union leader?"),
-    ([("Which union called the strike?", "the Rail Workers Union", [UNION])],
-     "Who is the union’s leader?", "Who is the Rail Workers Union’s leader?"),
+    (STRIKE, "Who is the union leader?", "Who is the Rail Workers Union leader?"),
+    (STRIKE, "Who is the union’s leader?", "Who is the Rail Workers Union’s leader?"),
     # pronouns pointing at a name only the earlier answer gives
     ([("Who is Ukraine's deputy defence minister?", "Hanna Maliar", [MALIAR])],
      "What did she say about Klishchiivka?", "What did Hanna Maliar say about Klishchiivka?"),
