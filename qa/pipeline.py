@@ -222,7 +222,9 @@ class Pipeline(Swappable):
         if lines:
             result.signals["evidence"] = round(lines[0].dense, 4)
         unknown = self.lines.unknown_names(question) if self.policy.unknown_names else []
-        result.abstain_reason = self.policy.before_reading(result.signals, unknown)
+        result.abstain_reason = self.policy.before_reading(
+            result.signals, unknown, followup=query != question
+        )
         if not result.abstain_reason:
             # a follow-up's wording is terser than a standalone question's: its line ranks lower
             shown = self.shown if query == question else self.shown_followup

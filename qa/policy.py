@@ -35,6 +35,7 @@ class Policy:
     min_coverage: float
     min_novelty: float = 0.0
     unknown_names: bool = True
+    min_score_followup: float | None = None  # None: min_score
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Policy:
@@ -45,12 +46,19 @@ class Policy:
             settings.min_coverage,
             settings.min_novelty,
             settings.unknown_names,
+            settings.min_score_followup,
         )
 
-    def before_reading(self, signals: dict[str, float], unknown: list[str]) -> str:
+    def before_reading(
+        self, signals: dict[str, float], unknown: list[str], followup: bool = False
+    ) -> str:
         """Why not to read at all ('' to go on): lines too far from the question, or the question
-        names something no article mentions."""
-        if signals.get("evidence", -1.0) < self.min_score:
+        names something no article mentions. followup: the question was resolved against the
+        conversation (its own threshold, min_score_followup)."""
+        least = self.min_score
+        if followup and self.min_score_followup is not None:
+            least = self.min_score_followup
+        if signals.get("evidence", -1.0) < least:
             return REASONS["evidence"]
         if self.unknown_names and unknown:
             return f"the articles never mention {', '.join(unknown)}"

@@ -96,6 +96,17 @@ def test_low_similarity_abstains_without_generating(fake_pipeline):
     assert answer.abstained and fake_pipeline.generator.history == []
 
 
+def test_a_follow_up_is_held_to_its_own_evidence_threshold(fake_pipeline):
+    fake_pipeline.settings.min_score = 0.99
+    fake_pipeline.settings.min_score_followup = 0.0
+    fake_pipeline.generator.enqueue("three")
+    asked = "How many did he say were hurt?"
+    answer = fake_pipeline.ask(asked, search_question="How many did Klitschko say were hurt?")
+    assert fake_pipeline.generator.history and answer.search_question.startswith("How many did K")
+    alone = fake_pipeline.ask(asked)  # not resolved: the standalone threshold stops it
+    assert alone.abstained and alone.abstain_reason == "no passage is close enough to the question"
+
+
 @pytest.mark.parametrize("question", ["", "   \n", "x" * 2001])
 def test_bad_questions_are_input_errors(fake_pipeline, question):
     with pytest.raises(InputError):

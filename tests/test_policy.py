@@ -16,6 +16,15 @@ def test_weak_evidence_and_unknown_names_stop_reading_with_a_reason():
     assert policy().before_reading({}, []) != ""  # no lines at all: nothing to read
 
 
+def test_a_follow_up_has_its_own_evidence_threshold():
+    terse = {"evidence": 0.25}  # "which firm does she work for": its best line is less like it
+    assert policy().before_reading(terse, []) != ""
+    assert policy().before_reading(terse, [], followup=True) != ""  # no threshold of its own
+    assert policy(min_score_followup=0.15).before_reading(terse, [], followup=True) == ""
+    assert policy(min_score_followup=0.15).before_reading(terse, []) != ""  # standalone: 0.35
+    assert policy(min_score_followup=0.15).before_reading({"evidence": 0.1}, [], followup=True)
+
+
 def test_fit_and_coverage_decide_after_reading():
     assert policy().after_reading({"fit": 0.1, "coverage": 1.0}).startswith("no candidate")
     assert policy(min_coverage=0.5).after_reading({"coverage": 0.2}).startswith("the cited line")
