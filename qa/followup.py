@@ -72,7 +72,7 @@ ARTICLES = {"the", "a", "an"}
 SUBJECTS = {"he", "she", "it", "they"}  # the pronouns a later turn's same pronoun carries on
 MAX_CITED_LINES = 6  # a citation qa makes is one line; a wider range is not one of its own
 # nouns that name a kind of place: "the city" is the place an earlier question was set in
-PLACES = {"city", "town", "village", "region", "province", "district", "country", "capital"}
+PLACES = set("city town village region province district country capital site scene".split())
 # "the first time", "the last day": a position in a series, not a thing said before
 ORDINALS = {"first", "second", "third", "fourth", "fifth", "last", "next", "latest", "previous"}
 # which earlier pronoun a possessive repeats: "he ... his", "she ... her", "they ... their"
@@ -92,7 +92,7 @@ HAPPENED = re.compile(r"^\s*what\s+(?:has\s+|had\s+|have\s+)?happen(?:ed|s)\s+to
 # "it" that is the event or a placeholder, not a thing a noun names: "why did it happen?", "is it
 # true that ...?", "is it safe to ...", "how long will it take to rebuild?", "what caused it?"
 EVENT_IT = re.compile(r"\s+(?:happen\w*|true|safe|possible|likely|unlikely|clear|worth|seem\w*|"
-                      r"appear\w*|matter\w*|take\w*(?:\s+[\w’'-]+){0,3}\s+to\s+\w+)\b",
+                      r"appear\w*|matter\w*|(?:take\w*|took|cost\w*)(?:\s+[\w’'-]+){0,3}\s+to\s+\w+)\b",
                       re.IGNORECASE)  # fmt: skip
 CAUSING = re.compile(r"\b(?:cause[ds]?|prompt(?:ed|s)?|trigger(?:ed|s)?|spark(?:ed|s)?)\s+$",
                      re.IGNORECASE)  # fmt: skip
@@ -190,6 +190,26 @@ def common_subject(question: str, cited: list[str] = ()) -> str:
     if head.endswith("s") and not head.endswith(("ss", "us", "is")):
         return ""  # "the ballots" are "they"
     return "the " + " ".join(taken)
+
+
+# "Ashby Cross and Tolland", "Kyiv or Lviv": more than one thing
+COORDINATED = re.compile(r"\s(?:and|or|&)\s|,\s")
+# "What goodwill payment did ...", "Which fee was ...": the thing a question asks which one of
+ASKED_THING = re.compile(rf"^\s*(?:which|what)\s+(?P<noun>(?:[a-z][\w-]*\s+){{1,3}}?)"
+                         rf"(?:{AUXILIARY})\b", re.IGNORECASE)  # fmt: skip
+
+
+def asked_thing(question: str) -> str:
+    """'the goodwill payment' of 'What goodwill payment did Lorna Pask announce?': the one thing
+    (not a person, not a plural, not 'kind of') a which- or what-question asks for, or ''."""
+    m = ASKED_THING.match(question)
+    said = m.group("noun").split() if m else []
+    if not said or not all(w.islower() for w in said) or set(said) & (PREPOSITIONS | AUX | WH):
+        return ""
+    head = said[-1]
+    if PERSON_ROLE.search(head) or (head.endswith("s") and not head.endswith(("ss", "us", "is"))):
+        return ""
+    return "the " + " ".join(said)
 
 
 def placed_noun(words: list[str]) -> list[str]:
@@ -367,7 +387,8 @@ class Turn:
         elif pronoun in GROUP:
             out = [entity or role or asked_plural(self.standalone), subj, *core]
         else:
-            thing = kind not in ("person", "place")
+            # "Which villages ...?" "Ashby Cross and Tolland": two things are not "it"
+            thing = kind not in ("person", "place") and not COORDINATED.search(entity)
             # "How big is the Westmarch regional budget?": "it" is the budget, not Westmarch
             named = [*(n for n in core if n != subj), *found]
             out = [entity if thing else "", *(name_phrase(self.standalone, n) for n in named)]
@@ -376,6 +397,8 @@ class Turn:
             happened = HAPPENED.match(self.standalone)
             if happened:  # "What happened to flight CR 214?"
                 out.insert(1, happened.group("what").strip())
+            # "What goodwill payment did she announce?" "£30": "it" may be the payment
+            out.append(asked_thing(self.standalone) if not entity else "")
         return [c for c in dict.fromkeys(out) if c]
 
 
@@ -440,7 +463,8 @@ class Conversation:
         elided = same_asking(body, last.standalone)
         body = elided or body
         prep = opening_preposition(body)
-        if elided or about or ((body != question or prep) and fragment(body)) or time_phrase(body):
+        if (elided or about or ((body != question or prep) and fragment(body))
+                or time_phrase(body) or time_clause(body)):  # fmt: skip
             rest = about.group("rest") if about else body.rstrip("?.! ")
             self.not_again = [last.answer] if last.answer else []
             return self.ellipsis(rest, last)
@@ -587,7 +611,10 @@ class Conversation:
         for turn in reversed(self.turns):
             entity = turn.entity()
             inner = rf"(?!(?:{'|'.join(sorted(ARTICLES | AUX | PREPOSITIONS))})\b)[\w’'-]+\s+"
-            the_noun = rf"(?i:\bthe\s+(?:{inner}){{0,3}}?{re.escape(stem)}\w{{0,2}}\b)"
+            # "the report" after "Westvale's preliminary report": a possessive name determines
+            # the noun as "the" does
+            the_noun = (rf"(?:(?i:\bthe)|\b{NAME}['’]s)\s+"
+                        rf"(?i:(?:{inner}){{0,3}}?{re.escape(stem)}\w{{0,2}}\b)")  # fmt: skip
             # "of the Westmarch assembly", "of the football club", "of seized rifles"; not "of
             # Eastfield say", "of postal votes discovered" (a NOUN ends it: no verb of saying,
             # auxiliary, preposition or participle)
@@ -614,14 +641,25 @@ class Conversation:
                 re.IGNORECASE,
             ):  # "which group's chief"
                 return f"the {noun} of {entity}"
+            who = names(turn.standalone) if IDENTIFY.match(turn.standalone) else []
+            if entity and stem in entity.lower() and who and not asks_who:
+                return who[-1]  # "Who is Rhona Gill?" "the council's food safety inspector"
             if entity and stem in entity.lower():
                 return entity if entity.lower().startswith("the ") else f"the {entity}"
             if noun.lower() in PLACES:  # "... the flag over Bakhmut?" "the city"
                 places = LOCATIVE.findall(turn.standalone)
                 if places:
                     return places[-1]
+                if entity and asked_for(turn.standalone) == "place":
+                    return entity  # "Where was the sample taken?" "Hollins Lane": "the site"
+            head = TOKEN.findall(turn.answer)[-1:] if len(turn.answer.split()) <= 6 else []
+            if head and head[0].lower().rstrip("s") == stem and not asks_who:
+                # "What did the regulator serve?" "an enforcement notice": "the notice" is it
+                return "the " + re.sub(r"^(?:the|an?)\s+", "", turn.answer, flags=re.IGNORECASE)
             for line in [] if asks_who else turn.cited:
                 near = name_near(line, stem)
+                if near and re.search(r"['’]s$", near):  # "Westvale Water's report"
+                    return f"{near} {noun}"
                 if near:  # "the bank" -> "the Northfield Savings Bank", "the governor" -> "the
                     # governor Vyacheslav Gladkov"
                     return f"the {near}" if stem in near.lower() else f"the {noun} {near}"
@@ -648,7 +686,9 @@ class Conversation:
         """'And in Kharkiv?': the last question with its matching part replaced."""
         rest = self.other(rest)
         base = last.standalone.rstrip("?.! ")
-        source = SOURCE.fullmatch(rest.strip()) or ACCORDING.fullmatch(rest.strip())
+        # "and in the union's figures?" says what "and the union's figures?" does
+        own = re.sub(r"^(?:in|from)\s+(?=\S+\s+\S)", "", rest.strip(), flags=re.IGNORECASE)
+        source = SOURCE.fullmatch(own) or ACCORDING.fullmatch(rest.strip())
         if source:  # "and the union's figure?": the same question, by another source's count
             who = source.group("who")
             said = SPEAKER.search(base)
@@ -680,7 +720,7 @@ class Conversation:
         if prep:
             # "in Kyiv", "in the Bakhmut sector": the phrase the fragment replaces
             slot = re.compile(rf"\b{prep}\s+(?:the\s+{NAME}(?:\s+[a-z]+\b)?|{NAME}|\d+)")
-            found = [f.span() for f in slot.finditer(base)]
+            found = [f.span() for f in slot.finditer(base)] or parallel(rest, base)
             if not found and (prep in LATER_PREPOSITIONS or occasion(rest)):
                 # "and after the recount?" after "... in the first count?": the occasion the
                 # question ends with; "in the final tally" after "... by March 9?": its time
@@ -690,6 +730,11 @@ class Conversation:
                 start, end = found[-1]
                 return capital(f"{base[:start]}{rest}{base[end:]}?")
             return capital(f"{base} {rest}?")
+        ordinal = ORDINAL_ONLY.fullmatch(rest.strip())
+        said = list(ORDINAL_SAID.finditer(base))
+        if ordinal and said:  # "and the second?" after "... its first fault alarm ...?"
+            at = said[-1].span("ordinal")
+            return capital(f"{base[: at[0]]}{ordinal.group('ordinal').lower()}{base[at[1] :]}?")
         targets = [n for n in names(base) if n not in rest]
         if targets and names(f"x {rest}"):
             i = base.rfind(targets[-1])
@@ -697,6 +742,40 @@ class Conversation:
         if LATER.search(rest):  # "and the latest figure?" after "... did they first say ...?"
             base = EARLIER.sub("", base)
         return capital(f"{base}, {rest}?")
+
+
+# "and the second?", "the third one?": a place in a series and nothing else
+ORDINAL_ONLY = re.compile(rf"(?:the\s+)?(?P<ordinal>{'|'.join(sorted(ORDINALS))})(?:\s+ones?)?",
+                          re.IGNORECASE)  # fmt: skip
+# "its first fault alarm", "the second round": an ordinal that says which one (not "they first
+# said", "at first")
+ORDINAL_SAID = re.compile(rf"\b(?:the|its|their|his|her|this|that)\s+"
+                          rf"(?P<ordinal>{'|'.join(sorted(ORDINALS))})\s+[a-z]",
+                          re.IGNORECASE)  # fmt: skip
+
+
+# "after Pellow and Marsh End were added", "before the vote was held": a clause that says when
+WHEN_CLAUSE = re.compile(rf"\s*(?:after|before|since|until|once)\s+(?!(?:{AUXILIARY})\b)[^,;:?]+"
+                         r"[?.!\s]*", re.IGNORECASE)  # fmt: skip
+
+
+def time_clause(body: str) -> bool:
+    """The follow-up is a clause that says when, and nothing else ("and after X were added?")."""
+    said = {w.lower() for w in TOKEN.findall(body)}
+    return bool(WHEN_CLAUSE.fullmatch(body)) and not said & WH
+
+
+def parallel(rest: str, base: str) -> list[tuple[int, int]]:
+    """Where the last question says the fragment's noun after a preposition of its own: "in the
+    final figures" takes the place of "according to the 6 March figures"."""
+    said = TOKEN.findall(rest)
+    head = said[-1].lower().rstrip("s") if len(said) > 1 else ""
+    if not head or head in STOPWORDS or not re.fullmatch(r"[a-z][a-z-]*", head):
+        return []
+    preps = "|".join(sorted(PREPOSITIONS - {"of"}))
+    phrase = re.compile(rf"\b(?:according\s+to|{preps})\s+(?:[\w’'-]+\s+){{0,3}}?"
+                        rf"{re.escape(head)}s?\b", re.IGNORECASE)  # fmt: skip
+    return [m.span() for m in phrase.finditer(base)][-1:]
 
 
 # "how many" or "how much": a question for a quantity, whose noun a follow-up may leave out

@@ -36,9 +36,9 @@ NEW_TOPIC = re.compile(r"^\s*(?:(?:ok|okay|right|now|so|and|thanks|thank\s+you)\
                        r"on\s+(?:another|a\s+(?:different|separate))\s+note)|"
                        r"chang(?:e|ing)\s+(?:of\s+|the\s+)?(?:subject|topics?))"
                        r"\s*(?:[.:;,!?—–-]+\s*|$)", re.IGNORECASE)  # fmt: skip
-# "thanks. what did ...", "great, and when ...": thanks or praise before the question, with a
-# stop, comma or dash after it, says nothing about what is asked
-POLITE = re.compile(r"^\s*(?:(?:thanks|thank\s+you|cheers|great|perfect|cool|got\s+it)"
+# "thanks. what did ...", "great, and when ...", "ok. how long ...": thanks, praise or assent
+# before the question, with a stop, comma or dash after it, says nothing about what is asked
+POLITE = re.compile(r"^\s*(?:(?:thanks|thank\s+you|cheers|great|perfect|cool|got\s+it|ok|okay)"
                     r"(?:\s+(?:a\s+lot|so\s+much|very\s+much))?(?:\s*[,.!;:]+|\s+[—–-]+)\s*)+",
                     re.IGNORECASE)  # fmt: skip
 ABOUT = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?(?:what|how)\s+about\s+(?P<rest>.+?)[\s?.!]*$",
@@ -312,18 +312,22 @@ def name_near(line: str, stem: str) -> str:
     tokens = list(TOKEN.finditer(line))
     spots = [i for i, t in enumerate(tokens) if t.group().lower().rstrip("s") == stem]
     for i in spots:
-        for j in [*range(i + 1, min(i + 4, len(tokens))), *range(i - 1, max(i - 4, -1), -1)]:
-            lo, hi = sorted((i, j))
-            if re.search(r"[^\w\s’']", line[tokens[lo].end() : tokens[hi].start()]):
-                break  # a comma or a stop between them: another clause
-            between = [t.group().lower() for t in tokens[j + 1 : i]]
-            if j < i and any(w.endswith("ed") or w in SAYING | AUX for w in between):
-                break  # "Varsk accused the union": not a name the noun goes with
-            word = tokens[j].group()
-            if word[0].isupper() and word.lower() not in NOT_NAMES:
-                for _, run in capitalised_runs(line):
-                    if word in run.split():
-                        return run
+        for side in (range(i + 1, min(i + 4, len(tokens))), range(i - 1, max(i - 4, -1), -1)):
+            for j in side:
+                lo, hi = sorted((i, j))
+                gap = line[tokens[lo].end() : tokens[hi].start()]
+                # "the chief inspector, Dr Samuel Ferrand,": a name set beside the noun
+                beside = j == i + 1 and gap.strip() == "," and tokens[j].group()[0].isupper()
+                if re.search(r"[^\w\s’']", gap) and not beside:
+                    break  # a comma or a stop between them: another clause
+                between = [t.group().lower() for t in tokens[j + 1 : i]]
+                if j < i and any(w.endswith("ed") or w in SAYING | AUX for w in between):
+                    break  # "Varsk accused the union": not a name the noun goes with
+                word = tokens[j].group()
+                if word[0].isupper() and word.lower() not in NOT_NAMES:
+                    for _, run in capitalised_runs(line):
+                        if word in run.split():
+                            return run
     return ""
 
 

@@ -32,6 +32,17 @@ RIFLES = "The crate of seized rifles was found on Monday, police said."
 KLITSCHKO = "Kyiv mayor Vitali Klitschko said three people were hurt."
 UNION = "The Rail Workers Union, led by Mick Lynch, called the strike."
 LAWYER = "The firm Hale & Dunn said it had filed suit. Lead lawyer Rosa Hale said claimants joined."
+PAYMENT = "Westvale chief executive Lorna Pask announced a £30 goodwill payment per household."
+FERRAND = "The authority's chief inspector, Dr Samuel Ferrand, visited the works on Friday."
+SAMPLE = "The contaminated sample was taken at Hollins Lane on Saturday."
+GILL = "Rhona Gill, the council's lead food safety inspector, said most businesses complied."
+WORKS = "The Gorse Hill works normally supplies Ashby Cross and Tolland."
+ALARM = "The unit raised its first fault alarm on 9 January and a second on 21 January."
+NOTICE = "The notice covered 41,000 households at first."
+WARD = "Nine people were in hospital, the 6 March figures showed; police said 12 were hurt."
+REPORT = "Westvale Water's preliminary report into the outbreak blamed a power board."
+SERVED = "The regulator has served an enforcement notice requiring a second UV unit."
+DIRECTOR = "Westvale's operations director, Gareth Imrie, said tests must come back clear."
 
 # (earlier turns: (question, answer or "" for an abstention, cited lines), follow-up, expected)
 SUIT = [("Which law firm filed the suit?", "Hale & Dunn", [LAWYER])]
@@ -142,7 +153,7 @@ TABLE = [
     ([("Which towns were Ukrainian forces pushing toward?", "", [TOWNS])],
      "What did the forces capture?", "What did the forces capture?"),
     ([("Where is the Litak area?", "Bakhmut", ["housing area of the Litak area in Bakhmut city"])],
-     "Who controls the city?", "Who controls the city Bakhmut?"),
+     "Who controls the city?", "Who controls Bakhmut?"),  # the where-question's answer
     # a capitalised adverb that opens a question is not a name; a possessive names its owner
     ([("Roughly how many people lived in Bakhmut?", "", [])],
      "When did it fall?", "When did Bakhmut fall?"),
@@ -269,12 +280,81 @@ TABLE = [
     ([("How many people were at the march?", "5,000", ["5,000 people marched, police said."])],
      "what about the organisers' count?",
      "How many people were at the march, according to the organisers?"),
-    # "and the latest figure?" asks past "first"; "the first to arrive" is not a time
+    # "and the latest figure?" asks past "first"; "the first to arrive" is not a time, but a
+    # place in a series that "the last one" takes the place of
     ([("How many records did the trust first say were hit?", "40,000",
        ["The trust first said 40,000 records were hit."])],
      "and the latest figure?", "How many records did the trust say were hit, the latest figure?"),
     ([("Who was the first to arrive?", "Tom Reed", ["Tom Reed was the first to arrive."])],
-     "and the last one?", "Who was the first to arrive, the last one?"),
+     "and the last one?", "Who was the last to arrive?"),
+    ([("On what date did the unit raise its first fault alarm?", "9 January", [ALARM])],
+     "and the second?", "On what date did the unit raise its second fault alarm?"),
+    ([("Who won the first round?", "Tom Reed", [REED])], "and the third one?",
+     "Who won the third round?"),
+    # "at first" and "they first said" say when, not which one: no ordinal to replace
+    ([("How many households did the notice cover at first?", "41,000", [NOTICE])],
+     "and the second?", "How many households did the notice cover at first, the second?"),
+    # a clause that says when takes the place of the question's "at first" or occasion
+    ([("How many households did the notice cover at first?", "41,000", [NOTICE])],
+     "and after Pellow and Marsh End were added?",
+     "How many households did the notice cover after Pellow and Marsh End were added?"),
+    ([("How many ballots were rejected in the first count?", "214", [SEATS])],
+     "and before the recount was ordered?",
+     "How many ballots were rejected before the recount was ordered?"),
+    # ... but not a question of its own that opens with one
+    ([("How many households did the notice cover at first?", "41,000", [NOTICE])],
+     "after the villages were cleared, when was Brenmoor's notice lifted?",
+     "after the villages were cleared, when was Brenmoor's notice lifted?"),
+    # a fragment whose noun the last question said after a preposition of its own takes that
+    # phrase's place
+    ([("How many people were in hospital according to the 6 March figures?", "nine", [WARD])],
+     "and in the final figures?", "How many people were in hospital in the final figures?"),
+    ([("How many were hurt in the warehouse fire?", "12", [WARD])],
+     "and in the school fire?", "How many were hurt in the school fire?"),
+    # "in the council's figures" is the council's count, as "the council's figures" is
+    ([("How many were hurt, according to police figures?", "12", [WARD])],
+     "and in the council's figures?", "How many were hurt, according to the council?"),
+    # a possessive name determines a noun as "the" does: "the report" is the one named before
+    ([("What did Westvale's preliminary report blame?", "a power board", [REPORT])],
+     "how many recommendations does the report make?",
+     "How many recommendations does Westvale's preliminary report make?"),
+    ([("Who is Westvale's operations director?", "Gareth Imrie", [DIRECTOR])],
+     "what did the director say?", "What did Westvale's operations director Gareth Imrie say?"),
+    # ... and in a cited line: "the report" is Westvale Water's, not "the report Westvale Water's"
+    ([("What was blamed for the outbreak?", "a power board", [REPORT])],
+     "when was the report published?", "When was Westvale Water's report published?"),
+    # the earlier answer's own noun: "the notice" is the enforcement notice the answer named
+    ([("What did the regulator serve on the company?", "an enforcement notice", [SERVED])],
+     "what does the notice require?", "What does the enforcement notice require?"),
+    # the thing a what-question asked for, when its answer is a figure: "it" once nothing else is
+    ([("What goodwill payment did Lorna Pask first announce?", "£30", [PAYMENT])],
+     "how much did she later raise it to?",
+     "How much did Lorna Pask later raise the goodwill payment to?"),
+    ([("What fee did the club pay?", "42m euros", ["The club paid a fee of 42m euros."])],
+     "when did it pay it?", "When did the club pay the fee?"),
+    # two things named together are not "it"
+    ([("Which villages does the Gorse Hill works supply?", "Ashby Cross and Tolland", [WORKS])],
+     "how many days of clear tests did it have?",
+     "How many days of clear tests did Gorse Hill have?"),
+    # "Who is X?" answered with what X is: "the inspector" is X
+    ([("Who is Rhona Gill?", "the council's lead food safety inspector", [GILL])],
+     "what did the inspector say about most businesses?",
+     "What did Rhona Gill say about most businesses?"),
+    # a name set beside the noun with a comma, as news names people
+    ([("Who led the regulator's visit?", "Dr Samuel Ferrand", [FERRAND])],
+     "what did the inspector say about the alarms?",
+     "What did the inspector Dr Samuel Ferrand say about the alarms?"),
+    # a where-question's answer is the place "the site" means
+    ([("Where was the contaminated sample taken?", "Hollins Lane", [SAMPLE])],
+     "what did the regulator take away from the site?",
+     "What did the regulator take away from Hollins Lane?"),
+    # "it" before "cost/took ... to <verb>" is the cost of doing that, not a thing named before
+    ([("What did the regulator serve on the company?", "an enforcement notice", [SERVED])],
+     "how much will it cost the company to comply?",
+     "How much will it cost the company to comply (regulator, serve)?"),
+    # "ok." before a question is assent, not part of it
+    ([("Which union called the strike?", "the Rail Workers Union", [UNION])],
+     "ok. how long did the strike last?", "how long did the strike last?"),
     # "ok, different question": the question stands alone
     ([("How many Kinzhal missiles were shot down over Kyiv?", "", [])],
      "ok different question. who is the mayor of Lviv?", "Who is the mayor of Lviv?"),
