@@ -91,8 +91,11 @@ HAPPENED = re.compile(r"^\s*what\s+(?:has\s+|had\s+|have\s+)?happen(?:ed|s)\s+to
                       r"(?P<what>[^?.!,;]+)", re.IGNORECASE)  # fmt: skip
 # "it" that is the event or a placeholder, not a thing a noun names: "why did it happen?", "is it
 # true that ...?", "is it safe to ...", "how long will it take to rebuild?", "what caused it?"
+# "how much will it cost the company to comply?": "cost"/"took" with an object before "to" (not
+# "how much did it cost to build?", where "it" is the thing built)
 EVENT_IT = re.compile(r"\s+(?:happen\w*|true|safe|possible|likely|unlikely|clear|worth|seem\w*|"
-                      r"appear\w*|matter\w*|(?:take\w*|took|cost\w*)(?:\s+[\w’'-]+){0,3}\s+to\s+\w+)\b",
+                      r"appear\w*|matter\w*|take\w*(?:\s+[\w’'-]+){0,3}\s+to\s+\w+|"
+                      r"(?:took|cost\w*)(?:\s+[\w’'-]+){1,3}\s+to\s+\w+)\b",
                       re.IGNORECASE)  # fmt: skip
 CAUSING = re.compile(r"\b(?:cause[ds]?|prompt(?:ed|s)?|trigger(?:ed|s)?|spark(?:ed|s)?)\s+$",
                      re.IGNORECASE)  # fmt: skip
@@ -192,6 +195,8 @@ def common_subject(question: str, cited: list[str] = ()) -> str:
     return "the " + " ".join(taken)
 
 
+# "Who is Rhona Gill?": a question that asks what a named person is (the name capitalised)
+WHO_IS = re.compile(rf"^\s*(?i:who\s+(?:is|was))\s+(?P<name>{NAME})\s*[?.!]*$")
 # "Ashby Cross and Tolland", "Kyiv or Lviv": more than one thing
 COORDINATED = re.compile(r"\s(?:and|or|&)\s|,\s")
 # "What goodwill payment did ...", "Which fee was ...": the thing a question asks which one of
@@ -352,10 +357,11 @@ class Turn:
         # "which troops?" -> "paratroop troops"; not a number, nor a gloss for "what does X mean"
         return self.answer if kind != "thing" and not re.search(r"\d", self.answer) else ""
 
-    def candidates(self, pronoun: str, latest: bool = True) -> list[str]:
+    def candidates(self, pronoun: str, latest: bool = True, thing_too: bool = False) -> list[str]:
         """What a pronoun may point to in this turn, likeliest first (a noun the turn is about
         only when it is the latest: "when was it played?" after a question about another thing
-        is not about the noun of the one before)."""
+        is not about the noun of the one before). thing_too: the pronoun is a verb's object, so
+        the thing a what-question asked for may be it."""
         entity, kind, subj = self.entity(), asked_for(self.standalone), subject(self.standalone)
         found = names(self.standalone)
         # "How many Kinzhal missiles ... over Kyiv?": a name after a preposition is a setting
@@ -387,8 +393,10 @@ class Turn:
         elif pronoun in GROUP:
             out = [entity or role or asked_plural(self.standalone), subj, *core]
         else:
-            # "Which villages ...?" "Ashby Cross and Tolland": two things are not "it"
-            thing = kind not in ("person", "place") and not COORDINATED.search(entity)
+            # "Which villages ...?" "Ashby Cross and Tolland": two things are not "it" ("Which
+            # firm ...?" "Hale & Dunn" is one)
+            two = bool(asked_plural(self.standalone)) and bool(COORDINATED.search(entity))
+            thing = kind not in ("person", "place") and not two
             # "How big is the Westmarch regional budget?": "it" is the budget, not Westmarch
             named = [*(n for n in core if n != subj), *found]
             out = [entity if thing else "", *(name_phrase(self.standalone, n) for n in named)]
@@ -397,8 +405,9 @@ class Turn:
             happened = HAPPENED.match(self.standalone)
             if happened:  # "What happened to flight CR 214?"
                 out.insert(1, happened.group("what").strip())
-            # "What goodwill payment did she announce?" "£30": "it" may be the payment
-            out.append(asked_thing(self.standalone) if not entity else "")
+            # "What goodwill payment did she announce?" "£30": "raise it" may be the payment
+            # (not "will it appeal?": a payment does not act)
+            out.append(asked_thing(self.standalone) if not entity and thing_too else "")
         return [c for c in dict.fromkeys(out) if c]
 
 
@@ -466,6 +475,8 @@ class Conversation:
         if (elided or about or ((body != question or prep) and fragment(body))
                 or time_phrase(body) or time_clause(body)):  # fmt: skip
             rest = about.group("rest") if about else body.rstrip("?.! ")
+            if time_clause(body):  # "and after she was sacked?": she is who was asked about
+                rest = self.references(rest)[0]
             self.not_again = [last.answer] if last.answer else []
             return self.ellipsis(rest, last)
         if sluice(body):  # "who else?" asks past the answer: it does not go in
@@ -523,7 +534,9 @@ class Conversation:
                 continue  # "Where did she get her degree?": her is she, already named
             # "Kyiv used them": not Kyiv, nor what another pronoun of the question took
             taken = used if lower in POSSESSIVE else used | set(names(text))
-            target = self.antecedent(lower, taken)
+            # "raise it": an object (after a word that is no auxiliary nor question word)
+            obj = bool(before) and before[0].lower() not in AUX | WH | SAYING | PREPOSITIONS
+            target = self.antecedent(lower, taken, thing_too=lower == "it" and obj)
             if not target:
                 dangling = True
                 continue
@@ -548,7 +561,7 @@ class Conversation:
             return f"{text.rstrip('?.! ')} {place}?", dangling
         return text, dangling
 
-    def antecedent(self, pronoun: str, taken: set[str]) -> str:
+    def antecedent(self, pronoun: str, taken: set[str], thing_too: bool = False) -> str:
         """What a pronoun points to, from the last turn back, other than the names taken: what
         the same pronoun meant in the last turn ("what party is he from?" then "how many votes
         did he get?"), else the likeliest thing a turn mentions."""
@@ -560,7 +573,7 @@ class Conversation:
             if not offered or offered[0] != last.entity():
                 return kept
         for turn in reversed(self.turns):
-            for found in turn.candidates(pronoun, latest=turn is last):
+            for found in turn.candidates(pronoun, latest=turn is last, thing_too=thing_too):
                 if not among(found, taken):
                     return found
         return ""
@@ -641,9 +654,11 @@ class Conversation:
                 re.IGNORECASE,
             ):  # "which group's chief"
                 return f"the {noun} of {entity}"
-            who = names(turn.standalone) if IDENTIFY.match(turn.standalone) else []
-            if entity and stem in entity.lower() and who and not asks_who:
-                return who[-1]  # "Who is Rhona Gill?" "the council's food safety inspector"
+            who = WHO_IS.match(turn.standalone)
+            # the description's head: its last word before "of ..." ("director of engineering")
+            head = re.split(r"\s+(?:of|for|at|in)\s+", entity)[0].split()[-1:] if entity else []
+            if who and head and head[0].lower().removesuffix("s") == stem and not asks_who:
+                return who.group("name")  # "Who is Rhona Gill?" "the ... safety inspector"
             if entity and stem in entity.lower():
                 return entity if entity.lower().startswith("the ") else f"the {entity}"
             if noun.lower() in PLACES:  # "... the flag over Bakhmut?" "the city"
@@ -651,9 +666,12 @@ class Conversation:
                 if places:
                     return places[-1]
                 if entity and asked_for(turn.standalone) == "place":
-                    return entity  # "Where was the sample taken?" "Hollins Lane": "the site"
-            head = TOKEN.findall(turn.answer)[-1:] if len(turn.answer.split()) <= 6 else []
-            if head and head[0].lower().rstrip("s") == stem and not asks_who:
+                    # "Where was the sample taken?" "(at) Hollins Lane": "the site"
+                    prep = opening_preposition(entity)
+                    return entity[len(prep) :].strip() if prep else entity
+            said = [w.lower() for w in TOKEN.findall(turn.answer)]
+            plain = 0 < len(said) <= 6 and not set(said) & (PREPOSITIONS | {"and", "or"})
+            if plain and said[-1].removesuffix("s") == stem and not asks_who:
                 # "What did the regulator serve?" "an enforcement notice": "the notice" is it
                 return "the " + re.sub(r"^(?:the|an?)\s+", "", turn.answer, flags=re.IGNORECASE)
             for line in [] if asks_who else turn.cited:
@@ -745,12 +763,11 @@ class Conversation:
 
 
 # "and the second?", "the third one?": a place in a series and nothing else
-ORDINAL_ONLY = re.compile(rf"(?:the\s+)?(?P<ordinal>{'|'.join(sorted(ORDINALS))})(?:\s+ones?)?",
-                          re.IGNORECASE)  # fmt: skip
+SERIES = "first|second|third|fourth|fifth|last"  # not "latest", "next": a figure, a time
+ORDINAL_ONLY = re.compile(rf"(?:the\s+)?(?P<ordinal>{SERIES})(?:\s+ones?)?", re.IGNORECASE)
 # "its first fault alarm", "the second round": an ordinal that says which one (not "they first
-# said", "at first")
-ORDINAL_SAID = re.compile(rf"\b(?:the|its|their|his|her|this|that)\s+"
-                          rf"(?P<ordinal>{'|'.join(sorted(ORDINALS))})\s+[a-z]",
+# said", "at first", "interview her last week")
+ORDINAL_SAID = re.compile(rf"\b(?:the|its|their|his|this)\s+(?P<ordinal>{SERIES})\s+[a-z]",
                           re.IGNORECASE)  # fmt: skip
 
 
@@ -759,20 +776,29 @@ WHEN_CLAUSE = re.compile(rf"\s*(?:after|before|since|until|once)\s+(?!(?:{AUXILI
                          r"[?.!\s]*", re.IGNORECASE)  # fmt: skip
 
 
+# an auxiliary before its subject: "... did the plant ever fail", "will the company pay"
+INVERTED = re.compile(rf"\b(?:{AUXILIARY})\s+(?:the|a|an|this|that|these|those|his|her|its|"
+                      rf"their|he|she|it|they|we|you|i|[A-Z])\b", re.IGNORECASE)  # fmt: skip
+
+
 def time_clause(body: str) -> bool:
-    """The follow-up is a clause that says when, and nothing else ("and after X were added?")."""
+    """The follow-up is a clause that says when and asks nothing of its own ("and after X were
+    added?"; not "before Westvale took over did the plant ever fail?")."""
     said = {w.lower() for w in TOKEN.findall(body)}
-    return bool(WHEN_CLAUSE.fullmatch(body)) and not said & WH
+    clause = WHEN_CLAUSE.fullmatch(body)
+    return bool(clause) and not said & WH and not INVERTED.search(body[clause.start() :])
 
 
 def parallel(rest: str, base: str) -> list[tuple[int, int]]:
     """Where the last question says the fragment's noun after a preposition of its own: "in the
     final figures" takes the place of "according to the 6 March figures"."""
     said = TOKEN.findall(rest)
-    head = said[-1].lower().rstrip("s") if len(said) > 1 else ""
+    head = said[-1].lower().removesuffix("s") if len(said) > 1 else ""
     if not head or head in STOPWORDS or not re.fullmatch(r"[a-z][a-z-]*", head):
         return []
-    preps = "|".join(sorted(PREPOSITIONS - {"of"}))
+    # a frame the figure is given in ("in the final figures", "according to the police
+    # count"), not what it is about ("about the water")
+    preps = "in|on|at|by|from|under|during"
     phrase = re.compile(rf"\b(?:according\s+to|{preps})\s+(?:[\w’'-]+\s+){{0,3}}?"
                         rf"{re.escape(head)}s?\b", re.IGNORECASE)  # fmt: skip
     return [m.span() for m in phrase.finditer(base)][-1:]

@@ -312,23 +312,31 @@ def name_near(line: str, stem: str) -> str:
     tokens = list(TOKEN.finditer(line))
     spots = [i for i, t in enumerate(tokens) if t.group().lower().rstrip("s") == stem]
     for i in spots:
-        for side in (range(i + 1, min(i + 4, len(tokens))), range(i - 1, max(i - 4, -1), -1)):
-            for j in side:
-                lo, hi = sorted((i, j))
-                gap = line[tokens[lo].end() : tokens[hi].start()]
-                # "the chief inspector, Dr Samuel Ferrand,": a name set beside the noun
-                beside = j == i + 1 and gap.strip() == "," and tokens[j].group()[0].isupper()
-                if re.search(r"[^\w\s’']", gap) and not beside:
-                    break  # a comma or a stop between them: another clause
-                between = [t.group().lower() for t in tokens[j + 1 : i]]
-                if j < i and any(w.endswith("ed") or w in SAYING | AUX for w in between):
-                    break  # "Varsk accused the union": not a name the noun goes with
-                word = tokens[j].group()
-                if word[0].isupper() and word.lower() not in NOT_NAMES:
-                    for _, run in capitalised_runs(line):
-                        if word in run.split():
-                            return run
+        for j in [*range(i + 1, min(i + 4, len(tokens))), *range(i - 1, max(i - 4, -1), -1)]:
+            lo, hi = sorted((i, j))
+            gap = line[tokens[lo].end() : tokens[hi].start()]
+            if re.search(r"[^\w\s’']", gap) and not (j == i + 1 and apposed(line, tokens[j])):
+                break  # a comma or a stop between them: another clause
+            between = [t.group().lower() for t in tokens[j + 1 : i]]
+            if j < i and any(w.endswith("ed") or w in SAYING | AUX for w in between):
+                break  # "Varsk accused the union": not a name the noun goes with
+            word = tokens[j].group()
+            if word[0].isupper() and word.lower() not in NOT_NAMES:
+                for _, run in capitalised_runs(line):
+                    if word in run.split():
+                        return run
     return ""
+
+
+def apposed(line: str, token: re.Match) -> bool:
+    """'the chief inspector, Dr Samuel Ferrand, visited': a name set beside the noun between
+    commas (or before a stop), not 'Unlike the company, Severn Trent made a profit'."""
+    if line[: token.start()].rstrip()[-1:] != "," or not token.group()[0].isupper():
+        return False
+    for start, run in capitalised_runs(line):
+        if start == token.start():
+            return line[start + len(run) :].lstrip()[:1] in (",", ".", ";", "")
+    return False
 
 
 def with_topic(question: str, previous: str, words_too: bool = False) -> str:

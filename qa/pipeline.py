@@ -222,9 +222,10 @@ class Pipeline(Swappable):
         if lines:
             result.signals["evidence"] = round(lines[0].dense, 4)
         unknown = self.lines.unknown_names(question) if self.policy.unknown_names else []
-        result.abstain_reason = self.policy.before_reading(
-            result.signals, unknown, followup=query != question
-        )
+        # a follow-up the conversation resolved: its search says what the typed words do not
+        # ("ok." or a double space taken out is no follow-up)
+        followup = bool(content_words(query) - content_words(question))
+        result.abstain_reason = self.policy.before_reading(result.signals, unknown, followup)
         if not result.abstain_reason:
             # a follow-up's wording is terser than a standalone question's: its line ranks lower
             shown = self.shown if query == question else self.shown_followup

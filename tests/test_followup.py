@@ -35,6 +35,12 @@ LAWYER = "The firm Hale & Dunn said it had filed suit. Lead lawyer Rosa Hale sai
 PAYMENT = "Westvale chief executive Lorna Pask announced a £30 goodwill payment per household."
 FERRAND = "The authority's chief inspector, Dr Samuel Ferrand, visited the works on Friday."
 SAMPLE = "The contaminated sample was taken at Hollins Lane on Saturday."
+BOOKER = "The Booker prize went to the Irish novelist Paul Lynch."
+LEEDS = "In Leeds the bank, which lost £5m, said it would cut jobs."
+CAR = "Police found a knife and two phones in the car."
+BLAST = "The explosion happened at a chemical plant in Teesside."
+FINE = "The regulator imposed a £2m fine."
+OAKES = "Pieter Oakes, Corrant's director of engineering, declined to speculate."
 GILL = "Rhona Gill, the council's lead food safety inspector, said most businesses complied."
 WORKS = "The Gorse Hill works normally supplies Ashby Cross and Tolland."
 ALARM = "The unit raised its first fault alarm on 9 January and a second on 21 January."
@@ -352,6 +358,32 @@ TABLE = [
     ([("What did the regulator serve on the company?", "an enforcement notice", [SERVED])],
      "how much will it cost the company to comply?",
      "How much will it cost the company to comply (regulator, serve)?"),
+    ([("Who is Pieter Oakes?", "Corrant's director of engineering", [OAKES])],
+     "what did the director say?", "What did Pieter Oakes say?"),
+    # ... and what a review of those rules found them doing wrongly, now not done
+    (SUIT, "when was it founded?", "When was Hale & Dunn founded?"),  # one firm is "it"
+    ([("Who was the winner of the Booker prize?", "the Irish novelist Paul Lynch", [BOOKER])],
+     "what did the novelist say?", "What did the Irish novelist Paul Lynch say?"),
+    ([("How much did the bank lose?", "£5m", [LEEDS])], "who runs the bank?",
+     "who runs the bank?"),  # "Leeds" is not the bank's name: a comma stands between
+    ([("How many households did the notice cover at first?", "41,000", [NOTICE])],
+     "Before Westvale took over did the plant ever fail",  # a question of its own
+     "Before Westvale took over did the plant ever fail"),
+    ([("Who was the club's manager in 2019?", "Jo Kent", ["Jo Kent was the club's manager."])],
+     "and after she was sacked?", "Who was the club's manager after Jo Kent was sacked?"),
+    ([("Which stadium did the club build?", "the Riverside", ["The club built the Riverside."])],
+     "how much did it cost to build?", "How much did the Riverside cost to build?"),
+    ([("What did police find in the car?", "a knife and two phones", [CAR])],
+     "who owned the phone?", "who owned the phone?"),
+    ([("How did the minister travel?", "by train", ["The minister travelled by train."])],
+     "when did the train leave?", "when did the train leave?"),
+    ([("Where did the explosion happen?", "at a chemical plant in Teesside", [BLAST])],
+     "how many people work at the site?",
+     "How many people work at a chemical plant in Teesside?"),
+    ([("What fine did the regulator impose?", "£2m", [FINE])], "will it appeal?",
+     "Will it appeal (fine, regulator, impose)?"),  # a fine does not act
+    ([("What fine did the regulator impose?", "£2m", [FINE])], "when will they collect it?",
+     "When will they collect the fine (regulator, impose)?"),
     # "ok." before a question is assent, not part of it
     ([("Which union called the strike?", "the Rail Workers Union", [UNION])],
      "ok. how long did the strike last?", "how long did the strike last?"),

@@ -105,6 +105,9 @@ def test_a_follow_up_is_held_to_its_own_evidence_threshold(fake_pipeline):
     assert fake_pipeline.generator.history and answer.search_question.startswith("How many did K")
     alone = fake_pipeline.ask(asked)  # not resolved: the standalone threshold stops it
     assert alone.abstained and alone.abstain_reason == "no passage is close enough to the question"
+    # "ok." taken out adds nothing the conversation said: still a question that stands alone
+    polite = fake_pipeline.ask("ok. How many were hurt?", search_question="How many were hurt?")
+    assert polite.abstained and polite.abstain_reason == alone.abstain_reason
 
 
 @pytest.mark.parametrize("question", ["", "   \n", "x" * 2001])
