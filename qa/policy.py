@@ -17,7 +17,8 @@ SIGNALS = {
     "novelty": "min_novelty",
 }
 # settings that never abstain
-OFF = {"min_score": -1.0, "min_fit": -1.0, "min_coverage": 0.0, "min_novelty": 0.0}
+OFF = {"min_score": -1.0, "min_fit": -1.0, "min_coverage": 0.0, "min_novelty": 0.0,
+       "min_score_followup": -1.0}  # fmt: skip
 REASONS = {
     "evidence": "no passage is close enough to the question",
     "fit": "no candidate is the kind of thing the question asks for",

@@ -25,6 +25,15 @@ def test_a_follow_up_has_its_own_evidence_threshold():
     assert policy(min_score_followup=0.15).before_reading({"evidence": 0.1}, [], followup=True)
 
 
+def test_calibration_turns_the_follow_up_threshold_off_too():
+    from qa.policy import OFF
+    from qa.settings import Settings
+
+    off = Policy.from_settings(Settings().model_copy(update=OFF))
+    assert off.before_reading({"evidence": -0.5}, [], followup=True) == ""
+    assert off.before_reading({"evidence": -0.5}, []) == ""
+
+
 def test_fit_and_coverage_decide_after_reading():
     assert policy().after_reading({"fit": 0.1, "coverage": 1.0}).startswith("no candidate")
     assert policy(min_coverage=0.5).after_reading({"coverage": 0.2}).startswith("the cited line")
