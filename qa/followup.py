@@ -472,10 +472,11 @@ class Conversation:
         elided = same_asking(body, last.standalone)
         body = elided or body
         prep = opening_preposition(body)
+        when = time_clause(body)
         if (elided or about or ((body != question or prep) and fragment(body))
-                or time_phrase(body) or time_clause(body)):  # fmt: skip
+                or time_phrase(body) or when):  # fmt: skip
             rest = about.group("rest") if about else body.rstrip("?.! ")
-            if time_clause(body):  # "and after she was sacked?": she is who was asked about
+            if when:  # "and after she was sacked?": she is who was asked about
                 rest = self.references(rest)[0]
             self.not_again = [last.answer] if last.answer else []
             return self.ellipsis(rest, last)
@@ -621,19 +622,20 @@ class Conversation:
         """The phrase a noun said before refers to, with its name, or ''. asks_who: the question
         asks who the phrase is, so the name an answer or a cited line gave it stays out."""
         stem = noun.lower().rstrip("s")
+        inner = rf"(?!(?:{'|'.join(sorted(ARTICLES | AUX | PREPOSITIONS))})\b)[\w’'-]+\s+"
+        # "the report" after "Westvale's preliminary report": a possessive name determines the
+        # noun as "the" does
+        the_noun = (rf"(?:(?i:\bthe)|\b{NAME}['’]s)\s+"
+                    rf"(?i:(?:{inner}){{0,3}}?{re.escape(stem)}\w{{0,2}}\b)")  # fmt: skip
+        # "of the Westmarch assembly", "of the football club", "of seized rifles"; not "of
+        # Eastfield say", "of postal votes discovered" (a NOUN ends it: no verb of saying,
+        # auxiliary, preposition or participle)
+        lower = rf"(?:the\s+)?(?:{MODIFIER}\s+){{0,2}}{NOUN}"
+        of = rf"\s+of\s+(?:the\s+{NAME}(?:\s+{NOUN})?|{NAME}|{lower})"
+        said_before = re.compile(rf"{the_noun}(?:{of})?")  # the same for every turn
         for turn in reversed(self.turns):
             entity = turn.entity()
-            inner = rf"(?!(?:{'|'.join(sorted(ARTICLES | AUX | PREPOSITIONS))})\b)[\w’'-]+\s+"
-            # "the report" after "Westvale's preliminary report": a possessive name determines
-            # the noun as "the" does
-            the_noun = (rf"(?:(?i:\bthe)|\b{NAME}['’]s)\s+"
-                        rf"(?i:(?:{inner}){{0,3}}?{re.escape(stem)}\w{{0,2}}\b)")  # fmt: skip
-            # "of the Westmarch assembly", "of the football club", "of seized rifles"; not "of
-            # Eastfield say", "of postal votes discovered" (a NOUN ends it: no verb of saying,
-            # auxiliary, preposition or participle)
-            lower = rf"(?:the\s+)?(?:{MODIFIER}\s+){{0,2}}{NOUN}"
-            of = rf"\s+of\s+(?:the\s+{NAME}(?:\s+{NOUN})?|{NAME}|{lower})"
-            m = re.search(rf"{the_noun}(?:{of})?", turn.standalone)
+            m = said_before.search(turn.standalone)
             # the answer is the noun's only when the question asked for it ("Which missile ...?",
             # "Who is the mayor of Kyiv?"), not "Who granted the injunction?"
             role = described(turn.standalone).lower()
