@@ -98,14 +98,18 @@ QUALIFIER = re.compile(
     re.IGNORECASE,
 )
 COMPARING = re.compile(r"\d[\d.,]*\s*(?:%|per ?cent|[a-z]{1,3})?\W{0,3}$", re.IGNORECASE)
-FIGURE = re.compile(rf"[$€£]?\s?(?:\d|(?:{'|'.join(NUMBERS)}|a dozen|dozens|hundreds)\b)", re.I)
+CURRENCY = "$€£¥₹"
+FIGURE = re.compile(
+    rf"[{CURRENCY}]?\s?(?:\d|(?:{'|'.join(NUMBERS)}|a dozen|dozens|hundreds)\b)", re.IGNORECASE
+)
 YEAR = re.compile(r"(?:1[89]|20)\d\d")
 
 
 def qualified(answer: str, text: str, at: int | None = None) -> str:
     """A figure as the line qualifies it: "more than one kilometre" for the reply "one
     kilometre" when the line says so just before it (at offset `at`, else where the line first
-    holds the reply word for word, not inside a longer number). Any other reply, a year, a
+    holds the reply word for word, not inside a longer number), and "£75" for "75" when the line
+    writes the amount in a currency. Any other reply, a year, a
     figure compared with another ("35%, lower than 40%"), or one the line does not hold:
     unchanged."""
     if (
@@ -119,6 +123,9 @@ def qualified(answer: str, text: str, at: int | None = None) -> str:
         if not found:
             return answer
         at = found.start()
+    if answer[0].isdigit() and at > 0 and text[at - 1] in CURRENCY:
+        at -= 1  # "£75" where the reply says "75": the amount is in pounds
+        answer = text[at] + answer
     bound = QUALIFIER.search(text[:at])
     if not bound:
         return answer

@@ -79,6 +79,9 @@ def test_a_figure_keeps_the_words_that_bound_it_in_its_line():
     assert qualified("one kilometre", line) == "more than one kilometre"
     assert qualified("70,000", line) == "some 70,000"
     assert qualified("$4.5 million", "a ransom of nearly $4.5 million") == "nearly $4.5 million"
+    assert qualified("75", "raised the payment to £75 per household") == "£75"  # its currency
+    assert qualified("4.5 million", "a ransom of nearly $4.5 million") == "nearly $4.5 million"
+    assert qualified("75", "a 75-page report, price 75") == "75"  # no currency before it
     assert qualified("12", "up to 12 ships; 12 more", at=16) == "12"  # the second 12: no bound
     assert qualified("12", "Up to 12 ships") == "Up to 12"  # as the line writes it
     # not a figure, already bounded, not in the line, or inside a word: unchanged
