@@ -157,6 +157,10 @@ def test_a_name_no_article_mentions_is_an_abstention_with_that_name(fake_pipelin
     assert fake_pipeline.generator.history == []
     # demonyms, everyday abbreviations and names the articles do mention are fine
     assert fake_pipeline.lines.unknown_names("What is the English word for Kinzhal on UK TV?") == []
+    # a question after an opening ("ok.", "another thing:") starts with a capital too
+    assert fake_pipeline.lines.unknown_names("another thing: What city did Odesa shell?") == [
+        "Odesa"
+    ]
 
 
 def test_the_model_reader_writes_and_code_finds_the_line(fake_pipeline):

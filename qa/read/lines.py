@@ -11,7 +11,7 @@ import numpy as np
 from qa.embed import Embedder
 from qa.retrieve import Passage
 from qa.store import Store, count_words
-from qa.text import DEMONYM, content_words, words
+from qa.text import DEMONYM, STOPWORDS, content_words, words
 
 
 @dataclass
@@ -93,6 +93,7 @@ class LineRanker:
             t
             for t in tokens[1:]  # the first word is capitalised anyway
             if t[0].isupper()
+            and t.lower() not in STOPWORDS  # "ok. Which firm ...?": a sentence's first word
             and not DEMONYM.match(t)
             and not (t.isupper() and len(t) <= 3)  # abbreviations are spelt many ways
             and not set(words(t)) & self.rarity.keys()
