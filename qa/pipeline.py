@@ -203,7 +203,10 @@ class Pipeline(Swappable):
         vector = self.embedder.embed_batch([query])[0]  # embedded once: retrieval and reading
         retrieved = self.retriever.search(query, max(k, self.settings.retrieve_k), vector)
         passages = retrieved[:k]
-        if query != question:  # a follow-up: its own words may find what the rewrite buries
+        # a follow-up the conversation resolved: its search says what the typed words do not
+        # ("ok." or a double space taken out is no follow-up)
+        followup = bool(content_words(query) - content_words(question))
+        if followup:  # its own words may find what the rewrite buries
             seen = {p.id for p in passages}
             passages += [p for p in self.retriever.search(question, k) if p.id not in seen]
         retrieve_ms = (time.perf_counter() - started) * 1000
@@ -222,13 +225,10 @@ class Pipeline(Swappable):
         if lines:
             result.signals["evidence"] = round(lines[0].dense, 4)
         unknown = self.lines.unknown_names(question) if self.policy.unknown_names else []
-        # a follow-up the conversation resolved: its search says what the typed words do not
-        # ("ok." or a double space taken out is no follow-up)
-        followup = bool(content_words(query) - content_words(question))
         result.abstain_reason = self.policy.before_reading(result.signals, unknown, followup)
         if not result.abstain_reason:
             # a follow-up's wording is terser than a standalone question's: its line ranks lower
-            shown = self.shown if query == question else self.shown_followup
+            shown = self.shown_followup if followup else self.shown
             if not not_again:
                 yield from self._read(result, query, lines, should_stop, shown)
             else:  # held back until the reading to keep is known: what streams is what answers

@@ -222,6 +222,12 @@ def test_a_follow_up_is_read_from_more_lines_than_a_standalone_question(fake_pip
     # a question that resolved to itself stands alone: it is read like one
     fake_pipeline.ask(searched, search_question=searched)
     assert len(shown_lines(fake_pipeline.generator.history[-1])) == settings.model_lines
+    # a new topic with its opening taken off ("another thing:", "ok.") adds nothing the
+    # conversation said: it stands alone too
+    asked = len(fake_pipeline.generator.history)
+    fake_pipeline.ask("another thing: w" + searched[1:], search_question=searched)
+    assert len(fake_pipeline.generator.history) == asked + 1
+    assert len(shown_lines(fake_pipeline.generator.history[-1])) == settings.model_lines
 
 
 def test_the_rules_fallback_reads_its_own_lines_for_a_follow_up(fake_pipeline):
