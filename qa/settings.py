@@ -135,7 +135,8 @@ class Settings(BaseSettings):
         description="Best lines shown to the model when it reads a follow-up (resolved against "
         "the conversation). A follow-up is terser than a standalone question and its line ranks "
         "lower: on the dev conversations the evidence line is in the best 3 for 21 of 27 and in "
-        "the best 5 for 24.",
+        "the best 5 for 24. On the six tuning conversation sets (gold earlier answers) 5, 4 and "
+        "3 lines answered 111, 108 and 106 of 179 last turns right, at p50 4.3, 3.8 and 3.2 s.",
     )
     two_part: bool = Field(
         True,
