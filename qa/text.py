@@ -109,9 +109,8 @@ def qualified(answer: str, text: str, at: int | None = None) -> str:
     """A figure as the line qualifies it: "more than one kilometre" for the reply "one
     kilometre" when the line says so just before it (at offset `at`, else where the line first
     holds the reply word for word, not inside a longer number), and "£75" for "75" when the line
-    writes the amount in a currency. Any other reply, a year, a
-    figure compared with another ("35%, lower than 40%"), or one the line does not hold:
-    unchanged."""
+    writes the amount in a currency. Any other reply, a year, a figure compared with another
+    ("35%, lower than 40%"), or one the line does not hold: unchanged."""
     if (
         not FIGURE.match(answer)
         or YEAR.fullmatch(answer)
