@@ -19,6 +19,7 @@ from itertools import zip_longest
 from qa.answer import Answer, Timings
 from qa.followup import Conversation
 from qa.mentions import AUXILIARY, MONTHS, PREPOSITIONS, TIME_NOUNS, TOKEN, WEEKDAYS, WH, capital
+from qa.text import CURRENCY
 
 # one question answered: (question, the question to search with or None, answers to ask past)
 AskOne = Callable[[str, str | None, Sequence[str]], Answer]
@@ -65,7 +66,9 @@ MEASURES = set(
     .split()
 )  # fmt: skip
 # a figure given in the question ("rise from £10.42 to £11.44") is no time to read at
-FIGURE = re.compile(r"^[£$€]?\d[\d,.\-–]*(?:\s*(?:%|per\s*cent|percent|[a-z]+))?$", re.IGNORECASE)
+FIGURE = re.compile(
+    rf"^[{CURRENCY}]?\d[\d,.\-–]*(?:\s*(?:%|per\s*cent|percent|[a-z]+))?$", re.IGNORECASE
+)
 TITLES = set("mr mrs ms dr st jr sr gen col lt sgt rev prof gov sen rep capt maj no vs".split())
 ORDINALS = set(
     "first second third fourth fifth sixth seventh eighth ninth tenth last final".split()

@@ -60,6 +60,7 @@ TABLE = [
     ("What happened between the first call and when the ambulance arrived?", None),
     ("Who won the Arsenal versus Chelsea match?", None),
     ("How did the minimum wage rise from £10.42 to £11.44?", None),
+    ("How did the metro fare rise from ₹40 to ₹55?", None),
     ("How did things change after the vote?", None),
     ("How did the fire move from the kitchen to the roof?", None),
     ("How did drivers react when fuel prices increased after the budget?", None),

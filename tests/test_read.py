@@ -58,6 +58,11 @@ def test_ordinals_start_names_and_directions_answer_where():
     assert "southwest" not in [s.text for s in spans("place", near, where=False)]
 
 
+def test_a_figure_keeps_any_currency_sign_the_answer_shapers_know():
+    fares = Line("a.txt", 3, "Fares rose to ₹55, a bond of ¥3.2bn was sold, tickets cost £75.", 0)
+    assert [s.text for s in spans("number", fares)] == ["₹55", "¥3.2bn", "£75"]
+
+
 def test_fit_reorders_candidates_and_is_kept_on_the_span():
     line = Line(
         "a.txt", 1, "Moscow said the Institute for the Study of War was wrong.", 0, 0.5, 0.2

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from qa.read.lines import Line
-from qa.text import DEMONYM, STOPWORDS, content_words, words
+from qa.text import CURRENCY, DEMONYM, STOPWORDS, content_words, words
 
 NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
@@ -23,7 +23,7 @@ WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 ABBREVIATION = r"(?!(?:{stop})\b)[a-z]{{1,3}}\d?\b"
 UNIT = rf"(?:\s?%|\s?per ?cent\b|\s?{ABBREVIATION}(?:\s{ABBREVIATION})?)"
 NUMBER = re.compile(
-    rf"(?<![\w.])(?:[$€£]\s?)?(?:\d+(?:[.,]\d+)*{UNIT.format(stop='|'.join(STOPWORDS))}?|"
+    rf"(?<![\w.])(?:[{CURRENCY}]\s?)?(?:\d+(?:[.,]\d+)*{UNIT.format(stop='|'.join(STOPWORDS))}?|"
     rf"(?:{NUMBER_WORDS})\b|(?:{NUMBER_WORDS.upper()})\b)"
     r"(?!\w)"
 )
