@@ -727,12 +727,10 @@ class Conversation:
             if verb:
                 head = base[: verb[-1].start()]
                 return capital(with_topic(f"{head}{rest}?", base))
-        if time_phrase(rest) or (not prep and ends_in_time(rest)):
-            # "by May 20" after "... on day one?": a time takes the place of the time it follows
-            # "... closed when the storm hit", not "did he say when ..." (what is asked)
-            clauses = [c for c in TIME_CLAUSE.finditer(base)
-                       if not set(base[: c.start()].lower().split()[-1:]) & ASKING]  # fmt: skip
-            found = [times(base)] if TIME_PHRASE.search(base) else [c.span() for c in clauses]
+        if time_phrase(rest) or (not prep and ends_in_time(rest)) or NOW.fullmatch(rest.strip()):
+            # "by May 20" after "... on day one?", "now" after "... before the closure?": a time
+            # takes the place of the time it follows
+            found = [times(base)] if TIME_PHRASE.search(base) else time_clauses(base)
             if found:
                 start, end = found[-1]
                 return capital(f"{base[:start]}{rest}{base[end:]}?")
@@ -746,6 +744,10 @@ class Conversation:
                 # question ends with; "in the final tally" after "... by March 9?": its time
                 found = [f.span() for f in OCCASION.finditer(base) if occasion(f.group())]
                 found = found or ([times(base)] if TIME_PHRASE.search(base) else [])
+                # "and after the cabinet meeting?" after "... when it was first announced?"
+                found = found or (time_clauses(base) if prep in LATER_PREPOSITIONS else [])
+            # "and in the report to cabinet?" after "... in the briefing note?"
+            found = found or closing_phrase(base, prep)
             if found:
                 start, end = found[-1]
                 return capital(f"{base[:start]}{rest}{base[end:]}?")
@@ -773,6 +775,10 @@ ORDINAL_SAID = re.compile(rf"\b(?:the|its|their|his|this)\s+(?P<ordinal>{SERIES}
                           re.IGNORECASE)  # fmt: skip
 
 
+# "and now?", "so far?": a time that is the present, said with no preposition ("then" is no
+# time: "and then?" asks what came next)
+NOW = re.compile(r"(?:right\s+)?now|nowadays|today|currently|at\s+present|at\s+the\s+moment|"
+                 r"these\s+days|so\s+far|to\s+date|by\s+now", re.IGNORECASE)  # fmt: skip
 # "after Pellow and Marsh End were added", "before the vote was held": a clause that says when
 WHEN_CLAUSE = re.compile(rf"\s*(?:after|before|since|until|once)\s+(?!(?:{AUXILIARY})\b)[^,;:?]+"
                          r"[?.!\s]*", re.IGNORECASE)  # fmt: skip
@@ -781,6 +787,22 @@ WHEN_CLAUSE = re.compile(rf"\s*(?:after|before|since|until|once)\s+(?!(?:{AUXILI
 # an auxiliary before its subject: "... did the plant ever fail", "will the company pay"
 INVERTED = re.compile(rf"\b(?:{AUXILIARY})\s+(?:the|a|an|this|that|these|those|his|her|its|"
                       rf"their|he|she|it|they|we|you|i|[A-Z])\b", re.IGNORECASE)  # fmt: skip
+
+
+def closing_phrase(base: str, prep: str) -> list[tuple[int, int]]:
+    """Where the last phrase that opens with `prep` is, when it ends the question and asks
+    nothing of its own: "in the city centre" of "How many were hurt in the blast in the city
+    centre?"."""
+    spans = [(m.start(), len(base)) for m in re.finditer(rf"(?<=\s){prep}\s", base)]
+    return [(start, end) for start, end in spans[-1:]
+            if not {w.lower() for w in TOKEN.findall(base[start:])} & (WH | AUX)]  # fmt: skip
+
+
+def time_clauses(base: str) -> list[tuple[int, int]]:
+    """Where a question ends in a clause that says when: "... closed when the storm hit", "...
+    run before the closure"; not "did he say when ..." (there the clause is what is asked)."""
+    return [c.span() for c in TIME_CLAUSE.finditer(base)
+            if not set(base[: c.start()].lower().split()[-1:]) & ASKING]  # fmt: skip
 
 
 def time_clause(body: str) -> bool:

@@ -219,10 +219,12 @@ def possessive(name: str) -> str:
 
 def fragment(text: str) -> bool:
     """No question word or auxiliary: 'in Kharkiv', 'the zoo', 'by May 20' (a capitalised word
-    after the first is a name, not the auxiliary 'may')."""
+    after the first is a name, not the auxiliary 'may'); up to six words, or twelve for a phrase
+    that opens with a preposition ('in the briefing note a week and a half later')."""
     tokens = TOKEN.findall(text)
     words = {w.lower() for i, w in enumerate(tokens) if i == 0 or not w[0].isupper()}
-    return 0 < len(tokens) <= 6 and not (words & (WH | AUX))
+    most = 12 if opening_preposition(text) else 6
+    return 0 < len(tokens) <= most and not (words & (WH | AUX))
 
 
 MONTHS = ("january february march april may june july august september october november december "

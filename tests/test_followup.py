@@ -111,6 +111,19 @@ TABLE = [
      "In 2022?", "What missile did Putin present in 2022?"),
     ([("Who won the vote in the city?", "", [])],
      "And on Tuesday?", "Who won the vote in the city on Tuesday?"),
+    # "now", or a phrase that opens with "after", takes the place of the time clause
+    ([("How often did the number 9 bus run before the strike?", "every ten minutes",
+       ["The number 9 bus ran every ten minutes before the strike."])],
+     "and now?", "How often did the number 9 bus run now?"),
+    ([("How big was the relief fund when it was first announced?", "£1m",
+       ["The relief fund was £1m at first."])],
+     "and after the budget?", "How big was the relief fund after the budget?"),
+    # a longer phrase ends the question; the next one takes its place
+    ([("What was the first estimate of the cost?", "£2m", ["The cost was first put at £2m."]),
+      ("and in the council's report a month later?", "£3m", ["The report put it at £3m."])],
+     "and in the final audit?", "What was the first estimate of the cost in the final audit?"),
+    ([("How many were hurt in the blast in the city centre?", "", [])],
+     "and in the suburbs?", "How many were hurt in the blast in the suburbs?"),
     # ... but a whole question that opens with a time stands as asked
     ([("How many calls did the helpline get on day one?", "", [])],
      "On Monday did the minister resign?", "On Monday did the minister resign?"),
