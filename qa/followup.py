@@ -195,6 +195,27 @@ def common_subject(question: str, cited: list[str] = ()) -> str:
     return "the " + " ".join(taken)
 
 
+# "Who is leading the independent review?", "who chairs the inquiry": a person asked for by what
+# they do to one thing, the question's last words
+WHO_ACTS = re.compile(r"^\s*who\s+(?:(?:is|was|will|has|had)\s+)?(?P<verb>[a-z]+)\s+"
+                      r"the\s+(?P<noun>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2})\s*[?.!]*$",
+                      re.IGNORECASE)  # fmt: skip
+
+
+def acted_on(question: str) -> str:
+    """'the independent review' of 'Who is leading the independent review?': one thing (not a
+    person's noun, nor a plural, nor a phrase with a preposition in it) a who-question asks who
+    acts on, or ''."""
+    m = WHO_ACTS.match(question)
+    said = m.group("noun").lower().split() if m else []
+    if not said or m.group("verb").lower() in AUX or set(said) & (PREPOSITIONS | AUX | STOPWORDS):
+        return ""
+    head = said[-1]
+    if ROLE.search(head) or (head.endswith("s") and not head.endswith(("ss", "us", "is"))):
+        return ""
+    return "the " + " ".join(said)
+
+
 # "Who is Rhona Gill?": a question that asks what a named person is (the name capitalised)
 WHO_IS = re.compile(rf"^\s*(?i:who\s+(?:is|was))\s+(?P<name>{NAME})\s*[?.!]*$")
 # "Ashby Cross and Tolland", "Kyiv or Lviv": more than one thing
@@ -400,8 +421,10 @@ class Turn:
             # "How big is the Westmarch regional budget?": "it" is the budget, not Westmarch
             named = [*(n for n in core if n != subj), *found]
             out = [entity if thing else "", *(name_phrase(self.standalone, n) for n in named)]
-            # "When was the recount held?" names nothing: "it" is the noun it is about
+            # "When was the recount held?" names nothing: "it" is the noun it is about; "Who is
+            # leading the review?" asks for a person: "it" is the thing the person acts on
             out.append(common_subject(self.standalone, self.cited) if latest else "")
+            out.append(acted_on(self.standalone) if latest and kind == "person" else "")
             happened = HAPPENED.match(self.standalone)
             if happened:  # "What happened to flight CR 214?"
                 out.insert(1, happened.group("what").strip())

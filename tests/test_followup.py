@@ -355,6 +355,10 @@ TABLE = [
     ([("Which villages does the Gorse Hill works supply?", "Ashby Cross and Tolland", [WORKS])],
      "how many days of clear tests did it have?",
      "How many days of clear tests did Gorse Hill have?"),
+    # "it" after a question for a person: the thing the person acts on, never the person
+    ([("Who is leading the independent review?", "Anna Berg", ["Anna Berg leads the review."])],
+     "how much will it cost?", "How much will the independent review cost?"),
+    ([("Who chairs the inquiry?", "", [])], "when did it open?", "When did the inquiry open?"),
     # "Who is X?" answered with what X is: "the inspector" is X
     ([("Who is Rhona Gill?", "the council's lead food safety inspector", [GILL])],
      "what did the inspector say about most businesses?",
@@ -563,7 +567,7 @@ TABLE = [
      "was it close?", "Was it close (ballots, counted)?"),
     ([("When was the recount held?", "April 2", ["The recount was held on April 2."]),
       ("Who won the cup final?", "Rovers", ["Rovers won the cup final."])],
-     "when was it played?", "When was it played (won, cup, final)?"),
+     "when was it played?", "When was the cup final played?"),  # the latest turn's thing
     ([("When did the council approve budget cuts?", "Tuesday",
       ["The council approved budget cuts on Tuesday."])],
      "how big are the cuts?", "how big are the cuts?"),
