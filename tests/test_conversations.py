@@ -141,7 +141,16 @@ def test_loader_rejects_duplicates_and_empty_files(tmp_path):
 
 def test_the_gold_conversation_files_load():
     gold = Path(__file__).parent / "gold" / "conversations"
-    for name in ("seeds", "council", "transfer", "recall", "devvote", "flood", "devair"):
+    for name in (
+        "seeds",
+        "council",
+        "transfer",
+        "recall",
+        "devvote",
+        "flood",
+        "devair",
+        "devbridge",
+    ):
         assert len(load_conversations(gold / f"{name}.jsonl")) >= 10
 
 
