@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, Field
 
 from qa.store import Store
@@ -88,10 +90,16 @@ def normalize_space(text: str) -> str:
 
 
 def answer_line(answer: str, lines: list[tuple[str, int, str]]) -> tuple[str, int] | None:
-    """The first of `lines` (best first) whose text holds the answer word for word."""
-    wanted = normalize_space(answer).lower()
+    """The first of `lines` (best first) whose text holds the answer word for word: whole words
+    and whole numbers ("2" is not in "2021", "3%" not in "2.3%")."""
+    wanted = normalize_space(answer)
+    if not wanted:
+        return None
+    before = r"(?<![\w.,])" if wanted[0].isalnum() else ""
+    after = r"(?![\w]|[.,]\d)" if wanted[-1].isalnum() else ""
+    said = re.compile(before + re.escape(wanted) + after, re.IGNORECASE)
     for file, number, text in lines:
-        if wanted and wanted in normalize_space(text).lower():
+        if said.search(normalize_space(text)):
             return file, number
     return None
 

@@ -25,6 +25,11 @@ def test_the_answer_line_is_the_best_ranked_that_holds_the_reply_word_for_word()
     lines = [("a.txt", 3, "No figure here."), ("b.txt", 9, PARAGRAPH), ("c.txt", 1, "4 million")]
     assert answer_line("4  million euros", lines) == ("b.txt", 9)
     assert answer_line("five million", lines) is None
+    # whole numbers: "2" is not in "2021" nor "3%" in "2.3%"; the line that says "two" says it
+    years = [("e.txt", 4, "Drains were not cleared in 2021 or 2022."), ("f.txt", 7, "Two were.")]
+    assert answer_line("2", years) is None
+    assert line_saying("2", years) == ("Two", ("f.txt", 7))
+    assert answer_line("3%", [("g.txt", 1, "Inflation was 2.3% in May.")]) is None
     # a line that holds the reply word for word comes first; then one that says it otherwise
     spelt = [("c.txt", 2, "a 21-day strike"), ("d.txt", 5, "the 21 days of the strike")]
     assert line_saying("21 days", spelt) == ("21 days", ("d.txt", 5))
