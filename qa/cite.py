@@ -78,10 +78,11 @@ def focus(text: str, answer: str, at: int | None = None) -> tuple[int, int] | No
     spans = sentences(text)
     if at is not None:
         return next(((a, b) for a, b in spans if a <= at < b), None)
-    wanted = normalize_space(answer).lower()
+    wanted = normalize_space(answer)
     if not wanted:
         return None
-    return next(((a, b) for a, b in spans if wanted in normalize_space(text[a:b]).lower()), None)
+    said = said_as(wanted)
+    return next(((a, b) for a, b in spans if said.search(normalize_space(text[a:b]))), None)
 
 
 def normalize_space(text: str) -> str:
@@ -89,19 +90,22 @@ def normalize_space(text: str) -> str:
     return " ".join(text.replace("’", "'").split())
 
 
+def said_as(answer: str) -> re.Pattern:
+    """The answer as a line may say it: whole words and whole numbers ("2" is not in "2021",
+    "3%" not in "2.3%"), either apostrophe for the other, any case."""
+    body = re.escape(answer.replace("’", "'")).replace("'", "['’]")
+    before = r"(?<![\w.,])" if answer[:1].isalnum() else ""  # "$4.5m" may follow "US"
+    after = r"(?![\w]|[.,]\d)" if answer[-1:].isalnum() else ""
+    return re.compile(before + body + after, re.IGNORECASE)
+
+
 def answer_line(answer: str, lines: list[tuple[str, int, str]]) -> tuple[str, int] | None:
-    """The first of `lines` (best first) whose text holds the answer word for word: whole words
-    and whole numbers ("2" is not in "2021", "3%" not in "2.3%")."""
+    """The first of `lines` (best first) whose text holds the answer word for word (said_as)."""
     wanted = normalize_space(answer)
-    if not wanted:
-        return None
-    before = r"(?<![\w.,])" if wanted[0].isalnum() else ""
-    after = r"(?![\w]|[.,]\d)" if wanted[-1].isalnum() else ""
-    said = re.compile(before + re.escape(wanted) + after, re.IGNORECASE)
-    for file, number, text in lines:
-        if said.search(normalize_space(text)):
-            return file, number
-    return None
+    said = said_as(wanted) if wanted else None
+    return next(
+        ((f, n) for f, n, text in lines if said and said.search(normalize_space(text))), None
+    )
 
 
 def line_saying(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from qa.cite import said_as
 from qa.evaluate import evaluate, load_gold
 from qa.pipeline import Pipeline
 from qa.stats import risk_coverage
@@ -126,15 +126,6 @@ def run(
                 "questions": [], "docs": str(qs.docs), "gold": str(qs.gold),
             }  # fmt: skip
     return reports
-
-
-def said_as(answer: str) -> re.Pattern:
-    """The answer as a line may say it: whole words and whole numbers ("3%" is not in "2.3%"),
-    either apostrophe for the other, any case."""
-    body = re.escape(answer.replace("’", "'")).replace("'", "['’]")
-    before = r"(?<![\w.,])" if answer[:1].isalnum() else ""  # "$4.5m" may follow "US"
-    after = r"(?![\w]|[.,]\d)" if answer[-1:].isalnum() else ""
-    return re.compile(before + body + after, re.IGNORECASE)
 
 
 def gold_line(pipeline: Pipeline) -> Callable[[str, list[str]], tuple[str, str] | None]:

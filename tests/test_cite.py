@@ -13,6 +13,10 @@ def test_a_long_line_is_quoted_by_the_sentence_that_holds_the_answer():
     a, b = focus(PARAGRAPH, "", at=PARAGRAPH.index("June"))
     assert PARAGRAPH[a:b] == "Work starts in June."
     assert focus(PARAGRAPH, "Boris") is None
+    # the sentence that says the figure as a whole number, not one with it inside another
+    dated = "Drains went uncleared in 2021. Engineers found 2 cracks."
+    a, b = focus(dated, "2")
+    assert dated[a:b] == "Engineers found 2 cracks."
 
 
 def test_sentences_keep_closing_quotes_and_cover_the_text():

@@ -188,7 +188,7 @@ def test_gold_line_prefers_the_retrieved_line_and_keeps_the_line_s_spelling():
     ],
 )
 def test_a_gold_answer_is_found_as_a_line_says_it(answer, line, found):
-    from qa.suite import said_as
+    from qa.cite import said_as
 
     match = said_as(answer).search(line)
     assert (match.group(0) if match else None) == found
