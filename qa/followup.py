@@ -750,10 +750,12 @@ class Conversation:
             if verb:
                 head = base[: verb[-1].start()]
                 return capital(with_topic(f"{head}{rest}?", base))
-        if time_phrase(rest) or (not prep and ends_in_time(rest)) or NOW.fullmatch(rest.strip()):
+        word = TIME_WORD.fullmatch(rest.strip())
+        if time_phrase(rest) or (not prep and ends_in_time(rest)) or word:
             # "by May 20" after "... on day one?", "now" after "... before the closure?": a time
-            # takes the place of the time it follows
-            found = [times(base)] if TIME_PHRASE.search(base) else time_clauses(base)
+            # takes the place of the time it follows ("yesterday" of "... in hospital yesterday")
+            found = [m.span() for m in ENDS_IN_TIME_WORD.finditer(base)]
+            found = found or ([times(base)] if TIME_PHRASE.search(base) else time_clauses(base))
             if found:
                 start, end = found[-1]
                 return capital(f"{base[:start]}{rest}{base[end:]}?")
@@ -798,10 +800,12 @@ ORDINAL_SAID = re.compile(rf"\b(?:the|its|their|his|this)\s+(?P<ordinal>{SERIES}
                           re.IGNORECASE)  # fmt: skip
 
 
-# "and now?", "so far?": a time that is the present, said with no preposition ("then" is no
-# time: "and then?" asks what came next)
-NOW = re.compile(r"(?:right\s+)?now|nowadays|today|currently|at\s+present|at\s+the\s+moment|"
-                 r"these\s+days|so\s+far|to\s+date|by\s+now", re.IGNORECASE)  # fmt: skip
+# "and now?", "and yesterday?", "so far?": a time said with no preposition, which takes the place
+# of one the last question ends with ("then" is no time: "and then?" asks what came next)
+TIME_WORDS = (r"yesterday|tonight|(?:right\s+)?now|nowadays|today|currently|at\s+present|"
+              r"at\s+the\s+moment|these\s+days|so\s+far|to\s+date|by\s+now")  # fmt: skip
+TIME_WORD = re.compile(TIME_WORDS, re.IGNORECASE)
+ENDS_IN_TIME_WORD = re.compile(rf"(?<=\s)(?:{TIME_WORDS})$", re.IGNORECASE)
 # "after Pellow and Marsh End were added", "before the vote was held": a clause that says when
 WHEN_CLAUSE = re.compile(rf"\s*(?:after|before|since|until|once)\s+(?!(?:{AUXILIARY})\b)[^,;:?]+"
                          r"[?.!\s]*", re.IGNORECASE)  # fmt: skip

@@ -118,6 +118,10 @@ TABLE = [
     ([("How big was the relief fund when it was first announced?", "£1m",
        ["The relief fund was £1m at first."])],
      "and after the budget?", "How big was the relief fund after the budget?"),
+    ([("How many were evacuated yesterday?", "", [])], "and today?",
+     "How many were evacuated today?"),
+    ([("How many people are in hospital now?", "", [])], "and yesterday?",
+     "How many people are in hospital yesterday?"),
     # a longer phrase ends the question; the next one takes its place
     ([("What was the first estimate of the cost?", "£2m", ["The cost was first put at £2m."]),
       ("and in the council's report a month later?", "£3m", ["The report put it at £3m."])],
